@@ -1,0 +1,71 @@
+"""HTML fragments shared by the HTTP views and the websocket push, so markup never drifts.
+
+Each function renders a template partial; `oob=True` marks it for an htmx out-of-band swap.
+"""
+
+from django.template.loader import render_to_string
+
+from store.models import Delivery, Event, LagSettings, Replica
+
+from .catalog import STREAMS
+
+RECENT = 25
+
+
+def known_groups() -> set[str]:
+    return {"lag", "curtain", *(f"stream.{s}" for s in STREAMS)}
+
+
+def lag_badge(oob: bool = False) -> str:
+    return render_to_string("base.html#lag-badge", {"lag": LagSettings.load(), "oob": oob})
+
+
+def log_context() -> dict:
+    events = list(Event.objects.order_by("-id")[:RECENT])
+    replicas = list(Replica.objects.all())
+    states = {
+        (d.event_id, d.replica_id): d.state
+        for d in Delivery.objects.filter(event__in=events).only("event_id", "replica_id", "state")
+    }
+    rows = [
+        {"event": e, "states": [(r.name, states.get((e.pk, r.name), "")) for r in replicas]}
+        for e in events
+    ]
+    return {"rows": rows, "replicas": replicas, "total": Event.objects.count()}
+
+
+def replica_context(replica: Replica) -> dict:
+    deliveries = (
+        Delivery.objects.filter(replica=replica)
+        .exclude(state=Delivery.QUEUED)
+        .select_related("event")
+        .order_by("-event_id")[:RECENT]
+    )
+    queued = Delivery.objects.filter(replica=replica, state=Delivery.QUEUED).count()
+    return {"replica": replica, "deliveries": deliveries, "queued": queued}
+
+
+def curtain_log(oob: bool = False) -> str:
+    return render_to_string("demos/curtain.html#log", {**log_context(), "oob": oob})
+
+
+def curtain_replica(name: str, oob: bool = False) -> str:
+    context = replica_context(Replica.objects.get(pk=name))
+    return render_to_string("demos/curtain.html#replica", {**context, "oob": oob})
+
+
+def curtain_replicas(oob: bool = False) -> str:
+    return "".join(curtain_replica(r.name, oob) for r in Replica.objects.all())
+
+
+def stream_update(stream: str, replica_name: str) -> str:
+    """What a demo page of `stream` shows after `replica_name` applied something; '' if none."""
+    return ""
+
+
+def snapshot(group: str) -> str:
+    if group == "lag":
+        return lag_badge(oob=True)
+    if group == "curtain":
+        return curtain_log(oob=True) + curtain_replicas(oob=True)
+    return ""

@@ -1,0 +1,109 @@
+import uuid
+
+from django.db import connection
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from showcase.celery import app as celery_app
+from store import log
+
+from . import fragments
+from .catalog import BY_SLUG, CURTAIN, DEMOS, STREAMS
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+@require_GET
+def index(request):
+    return render(request, "demos/index.html", {"demos": DEMOS})
+
+
+@require_GET
+def curtain(request):
+    context = {
+        **fragments.log_context(),
+        "panes": [fragments.replica_context(r) for r in fragments.log_context()["replicas"]],
+        "key": new_key(),
+        "stream": CURTAIN,
+    }
+    return render(request, "demos/curtain.html", context)
+
+
+@require_GET
+def demo(request, slug: str):
+    if slug not in BY_SLUG:
+        raise Http404("No such demo.")
+    return render(request, "demos/coming_soon.html", {"demo": BY_SLUG[slug]})
+
+
+@require_POST
+def write(request, stream: str):
+    """Append one item to `stream`'s part of the log: 202 with the event's position."""
+    if stream not in STREAMS:
+        raise Http404("No such stream.")
+    submitted_at = timezone.now()
+    if not request.session.session_key:
+        request.session.save()
+    context = {"stream": stream, "text": request.POST.get("text", "")}
+    try:
+        text = log.clean_text(request.POST.get("text", ""))
+        result = log.append(
+            stream,
+            request.POST.get("key", ""),
+            {"text": text},
+            session_key=request.session.session_key,
+            submitted_at=submitted_at,
+        )
+    except log.KeyConflict as error:
+        return _write_form(request, {**context, "error": str(error)}, status=409)
+    except log.CommandError as error:
+        return _write_form(request, {**context, "error": str(error)}, status=400)
+    response = _write_form(request, {"stream": stream, "accepted": result.event}, status=202)
+    response["X-Event-Position"] = str(result.event.pk)
+    return response
+
+
+def _write_form(request, context: dict, status: int) -> HttpResponse:
+    context.setdefault("key", new_key() if status == 202 else request.POST.get("key") or new_key())
+    if request.htmx:
+        return render(request, "demos/curtain.html#write-form", context, status=status)
+    page = {**fragments.log_context(), **context}
+    page["panes"] = [fragments.replica_context(r) for r in page["replicas"]]
+    return render(request, "demos/curtain.html", page, status=status)
+
+
+@require_GET
+def healthz(request):
+    checks = {"database": _check_database(), "redis": _check_redis(), "worker": _check_worker()}
+    status = 200 if all(v == "ok" for v in checks.values()) else 503
+    return JsonResponse(checks, status=status)
+
+
+def _check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return "ok"
+    except Exception as error:  # noqa: BLE001 - any failure is "not ok", with its reason
+        return f"error: {error}"
+
+
+def _check_redis() -> str:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.default_channel.client.ping()
+        return "ok"
+    except Exception as error:  # noqa: BLE001
+        return f"error: {error}"
+
+
+def _check_worker() -> str:
+    try:
+        replies = celery_app.control.ping(timeout=0.5)
+        return "ok" if replies else "error: no worker answered"
+    except Exception as error:  # noqa: BLE001
+        return f"error: {error}"

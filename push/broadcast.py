@@ -1,0 +1,43 @@
+"""Server push: after the store changes, render each affected fragment once and publish it
+to the Channels group that shows it. Consumers only forward the HTML."""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.utils import timezone
+
+from demos import fragments
+from store.models import Delivery, Event
+
+LAG = "lag"
+CURTAIN = "curtain"
+
+
+def stream_group(stream: str) -> str:
+    return f"stream.{stream}"
+
+
+def send(group: str, html: str) -> None:
+    async_to_sync(get_channel_layer().group_send)(group, {"type": "html.fragment", "html": html})
+
+
+def lag_changed() -> None:
+    send(LAG, fragments.lag_badge(oob=True))
+
+
+def accepted(event: Event) -> None:
+    send(CURTAIN, fragments.curtain_log(oob=True))
+
+
+def applied(replica_name: str, deliveries: list[Delivery]) -> None:
+    send(CURTAIN, fragments.curtain_log(oob=True) + fragments.curtain_replica(replica_name, oob=True))
+    for stream in sorted({d.event.stream for d in deliveries}):
+        html = fragments.stream_update(stream, replica_name)
+        if html:
+            send(stream_group(stream), html)
+    Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(pushed_at=timezone.now())
+
+
+def everything_changed() -> None:
+    """After a reset: every group gets a fresh snapshot."""
+    for group in fragments.known_groups():
+        send(group, fragments.snapshot(group))

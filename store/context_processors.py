@@ -1,0 +1,5 @@
+from .models import LagSettings
+
+
+def lag(request) -> dict:
+    return {"lag": LagSettings.load()}

@@ -1,0 +1,124 @@
+"""The event log (write side), the replicas (read side) and the lag that separates them."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+# Caps keep every countdown far below the broker's visibility timeout (600 s), so a waiting
+# task is never handed to a second worker while the first still holds it.
+MAX_DELAY_MS = 30_000
+MAX_JITTER_MS = 10_000
+MAX_EXTRA_LAG_MS = 30_000
+
+
+class Event(models.Model):
+    """One accepted command. Its id is its position in the one global log."""
+
+    stream = models.CharField(max_length=40, db_index=True)
+    kind = models.CharField(max_length=40, default="item.added")
+    key = models.CharField("idempotency key", max_length=64, unique=True)
+    payload = models.JSONField(default=dict)
+    session_key = models.CharField(max_length=64, blank=True, default="")
+    submitted_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(auto_now_add=True)
+    # Decided once, by whichever replica reaches the event first, so replicas never disagree.
+    verdict = models.CharField(
+        max_length=10, blank=True, default="", choices=[("ok", "ok"), ("rejected", "rejected")]
+    )
+    reason = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.stream} {self.payload.get('text', '')!r}"
+
+    @property
+    def position(self) -> int:
+        return self.pk
+
+    @property
+    def text(self) -> str:
+        return str(self.payload.get("text", ""))
+
+
+class Replica(models.Model):
+    """A read model: a projection of the log with its own lag and checkpoint."""
+
+    name = models.SlugField(primary_key=True, max_length=20)
+    # In log order: applies every missing event up to the target. Otherwise as each arrives.
+    ordered = models.BooleanField(default=True)
+    extra_lag_ms = models.PositiveIntegerField(
+        default=0, validators=[MaxValueValidator(MAX_EXTRA_LAG_MS)]
+    )
+    checkpoint = models.BigIntegerField(default=0, help_text="highest position applied")
+
+    class Meta:
+        ordering = ["extra_lag_ms", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Delivery(models.Model):
+    """One event on its way to one replica; the lifecycle trace of that leg.
+
+    Written in the same transaction as the event, so it is the outbox: the sweeper finds
+    deliveries still queued after their due time and enqueues them again.
+    """
+
+    QUEUED, APPLIED, REJECTED = "queued", "applied", "rejected"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    replica = models.ForeignKey(Replica, on_delete=models.CASCADE, related_name="deliveries")
+    state = models.CharField(
+        max_length=10,
+        default=QUEUED,
+        choices=[(s, s) for s in (QUEUED, APPLIED, REJECTED)],
+        db_index=True,
+    )
+    due_at = models.DateTimeField()
+    enqueued_at = models.DateTimeField(null=True, blank=True, help_text="first enqueue")
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+    enqueue_count = models.PositiveIntegerField(default=0)
+    applied_at = models.DateTimeField(null=True, blank=True, help_text="applied or rejected")
+    pushed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["replica", "event"], name="one_delivery_per_replica")
+        ]
+        indexes = [models.Index(fields=["replica", "state", "event"])]
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return f"#{self.event_id} → {self.replica_id}: {self.state}"
+
+
+class LagSettings(models.Model):
+    """The one row of lag settings; `LagSettings.load()` returns it."""
+
+    delay_ms = models.PositiveIntegerField(default=1000, validators=[MaxValueValidator(MAX_DELAY_MS)])
+    jitter_ms = models.PositiveIntegerField(default=200, validators=[MaxValueValidator(MAX_JITTER_MS)])
+    failure_rate = models.FloatField(
+        default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    paused = models.BooleanField(default=False, help_text="network partition: writes queue up")
+    reorder = models.BooleanField(
+        default=False, help_text="add up to one more delay at random, so later writes overtake"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "lag settings"
+
+    def __str__(self) -> str:
+        return "lag settings"
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "LagSettings":
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj

@@ -1,0 +1,70 @@
+"""Celery tasks that carry events from the log to the replicas."""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from . import lag as lag_settings
+from . import projector
+from .models import Delivery, LagSettings
+
+SWEEP_BATCH = 500
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def apply_event(replica_name: str, position: int) -> int:
+    """Idempotent: applying a delivery that already left the queue does nothing."""
+    settled = projector.apply(replica_name, position)
+    if settled:
+        from push import broadcast
+
+        broadcast.applied(replica_name, settled)
+    return len(settled)
+
+
+def enqueue(deliveries) -> None:
+    """Send each delivery to the broker with the countdown left until its due time."""
+    now = timezone.now()
+    for delivery in deliveries:
+        countdown = max(0.0, (delivery.due_at - now).total_seconds())
+        apply_event.apply_async((delivery.replica_id, delivery.event_id), countdown=countdown)
+        Delivery.objects.filter(pk=delivery.pk).update(
+            enqueued_at=Coalesce(F("enqueued_at"), now),
+            last_enqueued_at=now,
+            enqueue_count=F("enqueue_count") + 1,
+        )
+
+
+def enqueue_event(position: int) -> None:
+    enqueue(Delivery.objects.filter(event_id=position, state=Delivery.QUEUED))
+
+
+@shared_task
+def sweep() -> int:
+    """Re-enqueue deliveries still queued well after their due time (lost task, dead worker)."""
+    if LagSettings.load().paused:
+        return 0
+    cutoff = timezone.now() - timedelta(milliseconds=settings.SWEEP_GRACE_MS)
+    stale = list(
+        Delivery.objects.filter(state=Delivery.QUEUED, due_at__lt=cutoff)
+        .exclude(last_enqueued_at__gte=cutoff)
+        .order_by("event_id")[:SWEEP_BATCH]
+    )
+    enqueue(stale)
+    return len(stale)
+
+
+def heal() -> int:
+    """End of a partition: what queued up flows, each delivery with a fresh lag from now."""
+    lag = LagSettings.load()
+    queued = list(Delivery.objects.filter(state=Delivery.QUEUED).select_related("replica"))
+    now = timezone.now()
+    for delivery in queued:
+        delivery.due_at = now + lag_settings.due_after(lag, delivery.replica)
+    Delivery.objects.bulk_update(queued, ["due_at"], batch_size=500)
+    enqueue(queued)
+    return len(queued)
