@@ -116,6 +116,8 @@ class Stack:
             stderr=subprocess.STDOUT if out else None,
             preexec_fn=_die_with_parent,
         )
+        if out:
+            out.close()  # the child holds its own copy
         self.procs[name] = proc
         return proc
 
@@ -128,7 +130,9 @@ class Stack:
             text=True,
         )
         if result.returncode != 0:
-            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+            raise RuntimeError(
+                f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}"
+            )
         return result.stdout
 
     def start_redis(self) -> None:
@@ -136,8 +140,19 @@ class Stack:
         data_dir = Path(tempfile.mkdtemp(prefix="showcase-redis-"))
         proc = self.spawn(
             "redis",
-            [redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(data_dir)],
+            [
+                redis_binary(),
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(data_dir),
+            ],
         )
         self.redis_url = f"redis://127.0.0.1:{port}/0"
         wait_for(lambda: port_open("127.0.0.1", port), 10, "redis", proc)
@@ -145,9 +160,22 @@ class Stack:
     def start_worker(self, name: str = "worker") -> subprocess.Popen:
         proc = self.spawn(
             name,
-            [sys.executable, "-m", "celery", "-A", "showcase", "worker", "--loglevel", "WARNING",
-             "--concurrency", os.environ.get("WORKER_CONCURRENCY", "2"), "--without-gossip",
-             "--without-mingle", "-n", f"{name}-{secrets.token_hex(3)}@%h"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "showcase",
+                "worker",
+                "--loglevel",
+                "WARNING",
+                "--concurrency",
+                os.environ.get("WORKER_CONCURRENCY", "2"),
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                f"{name}-{secrets.token_hex(3)}@%h",
+            ],
         )
         return proc
 
@@ -155,15 +183,34 @@ class Stack:
         schedule = Path(tempfile.mkdtemp(prefix="showcase-beat-")) / "schedule"
         return self.spawn(
             "sweeper",
-            [sys.executable, "-m", "celery", "-A", "showcase", "beat", "--loglevel", "WARNING",
-             "--schedule", str(schedule)],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "showcase",
+                "beat",
+                "--loglevel",
+                "WARNING",
+                "--schedule",
+                str(schedule),
+            ],
         )
 
     def start_web(self) -> subprocess.Popen:
         proc = self.spawn(
             "web",
-            [sys.executable, "-m", "daphne", "-b", self.host, "-p", str(self.port),
-             "--proxy-headers", "showcase.asgi:application"],
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                self.host,
+                "-p",
+                str(self.port),
+                "--proxy-headers",
+                "showcase.asgi:application",
+            ],
         )
         check_host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
         wait_for(lambda: port_open(check_host, self.port), 30, "web server", proc)
@@ -190,9 +237,13 @@ class Stack:
 
     def stop(self, name: str | None = None, sig: int = signal.SIGTERM, timeout: float = 10) -> None:
         """Stop one process (with its children) or all of them, the web server first."""
-        names = [name] if name else [n for n in ("web", "sweeper") if n in self.procs] + [
-            n for n in self.procs if n not in ("web", "sweeper", "redis")
-        ] + (["redis"] if "redis" in self.procs else [])
+        names = (
+            [name]
+            if name
+            else [n for n in ("web", "sweeper") if n in self.procs]
+            + [n for n in self.procs if n not in ("web", "sweeper", "redis")]
+            + (["redis"] if "redis" in self.procs else [])
+        )
         for n in names:
             proc = self.procs.pop(n, None)
             if proc is None or proc.poll() is not None:

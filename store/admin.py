@@ -38,7 +38,15 @@ class DeliveryInline(admin.TabularInline):
     model = Delivery
     extra = 0
     can_delete = False
-    readonly_fields = ("replica", "state", "due_at", "enqueued_at", "enqueue_count", "applied_at", "pushed_at")
+    readonly_fields = (
+        "replica",
+        "state",
+        "due_at",
+        "enqueued_at",
+        "enqueue_count",
+        "applied_at",
+        "pushed_at",
+    )
     exclude = ("last_enqueued_at",)
 
 

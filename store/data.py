@@ -14,7 +14,9 @@ REPLICAS = (
 
 def ensure_replicas() -> None:
     for name, ordered, extra in REPLICAS:
-        Replica.objects.get_or_create(name=name, defaults={"ordered": ordered, "extra_lag_ms": extra})
+        Replica.objects.get_or_create(
+            name=name, defaults={"ordered": ordered, "extra_lag_ms": extra}
+        )
     LagSettings.load()
 
 

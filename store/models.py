@@ -97,8 +97,12 @@ class Delivery(models.Model):
 class LagSettings(models.Model):
     """The one row of lag settings; `LagSettings.load()` returns it."""
 
-    delay_ms = models.PositiveIntegerField(default=1000, validators=[MaxValueValidator(MAX_DELAY_MS)])
-    jitter_ms = models.PositiveIntegerField(default=200, validators=[MaxValueValidator(MAX_JITTER_MS)])
+    delay_ms = models.PositiveIntegerField(
+        default=1000, validators=[MaxValueValidator(MAX_DELAY_MS)]
+    )
+    jitter_ms = models.PositiveIntegerField(
+        default=200, validators=[MaxValueValidator(MAX_JITTER_MS)]
+    )
     failure_rate = models.FloatField(
         default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
     )

@@ -21,4 +21,8 @@ class Command(BaseCommand):
         if options["reset"]:
             data.reset()
         created = data.seed(EXAMPLES)
+        if options["reset"]:
+            from push import broadcast
+
+            broadcast.everything_changed()
         self.stdout.write(f"seeded {created} example items")

@@ -1,0 +1,25 @@
+"""Plain functions that make test data through the same paths the app uses."""
+
+import uuid
+
+from store import log
+from store.data import ensure_replicas
+from store.models import LagSettings, Replica
+
+
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+def lag(**values) -> LagSettings:
+    ensure_replicas()
+    LagSettings.objects.update(**values)
+    return LagSettings.load()
+
+
+def replica(name: str, ordered: bool = True, extra_lag_ms: int = 0) -> Replica:
+    return Replica.objects.create(name=name, ordered=ordered, extra_lag_ms=extra_lag_ms)
+
+
+def write(text: str = "hello", stream: str = "curtain", **kwargs):
+    return log.append(stream, kwargs.pop("key", None) or key(), {"text": text}, **kwargs).event

@@ -1,0 +1,195 @@
+"""Unit tests of the store: the log, the projectors, the sweeper and the lag settings."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from store import lag, log, projector, tasks
+from store.data import ensure_replicas
+from store.models import Delivery, Event, LagSettings, Replica
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def replicas():
+    ensure_replicas()
+
+
+def test_append_creates_one_event_and_a_queued_delivery_per_replica():
+    event = factories.write("hi")
+    assert Event.objects.count() == 1
+    assert set(event.deliveries.values_list("replica_id", "state")) == {
+        ("fast", "queued"),
+        ("slow", "queued"),
+    }
+
+
+def test_same_key_twice_is_one_event():
+    k = factories.key()
+    first = log.append("curtain", k, {"text": "once"})
+    second = log.append("curtain", k, {"text": "once"})
+    assert first.created and not second.created
+    assert first.event.pk == second.event.pk
+    assert Event.objects.count() == 1
+
+
+def test_same_key_with_other_payload_is_a_conflict():
+    k = factories.key()
+    log.append("curtain", k, {"text": "one"})
+    with pytest.raises(log.KeyConflict):
+        log.append("curtain", k, {"text": "two"})
+    assert Event.objects.count() == 1
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * (log.MAX_TEXT + 1)])
+def test_bad_text_is_refused(text):
+    with pytest.raises(log.CommandError):
+        log.clean_text(text)
+
+
+@pytest.mark.parametrize("key", ["", "a b", "x" * 65, "<script>"])
+def test_bad_key_is_refused(key):
+    with pytest.raises(log.CommandError):
+        log.append("curtain", key, {"text": "hi"})
+    assert not Event.objects.exists()
+
+
+def test_due_time_is_delay_plus_extra_lag_plus_jitter():
+    factories.lag(delay_ms=1000, jitter_ms=500)
+    Replica.objects.filter(pk="slow").update(extra_lag_ms=2000)
+    event = factories.write()
+    for delivery in event.deliveries.all():
+        wait = (delivery.due_at - event.accepted_at) / timedelta(milliseconds=1)
+        low = 1000 + delivery.replica.extra_lag_ms
+        assert low <= wait <= low + 500
+
+
+def test_ordered_replica_applies_every_missing_event_up_to_the_target_in_order():
+    first, second, third = (factories.write(t) for t in "abc")
+    settled = projector.apply("fast", third.pk)
+    assert [d.event_id for d in settled] == [first.pk, second.pk, third.pk]
+    assert Replica.objects.get(pk="fast").checkpoint == third.pk
+
+
+def test_as_it_arrives_replica_applies_just_its_own_event():
+    factories.replica("arrival", ordered=False)
+    first, second = factories.write("a"), factories.write("b")
+    settled = projector.apply("arrival", second.pk)
+    assert [d.event_id for d in settled] == [second.pk]
+    assert Delivery.objects.get(replica="arrival", event=first).state == "queued"
+    assert Replica.objects.get(pk="arrival").checkpoint == second.pk
+
+
+def test_applying_twice_changes_nothing():
+    event = factories.write()
+    assert len(projector.apply("fast", event.pk)) == 1
+    assert projector.apply("fast", event.pk) == []
+    assert Delivery.objects.filter(replica="fast", state="applied").count() == 1
+
+
+def test_checkpoint_never_goes_back():
+    first, second = factories.write("a"), factories.write("b")
+    projector.apply("fast", second.pk)
+    projector.apply("fast", first.pk)
+    assert Replica.objects.get(pk="fast").checkpoint == second.pk
+
+
+def test_failure_rate_one_rejects_with_a_reason_and_every_replica_agrees():
+    factories.lag(failure_rate=1.0)
+    event = factories.write()
+    projector.apply("fast", event.pk)
+    factories.lag(failure_rate=0.0)
+    projector.apply("slow", event.pk)
+    event.refresh_from_db()
+    assert event.verdict == "rejected"
+    assert event.reason in projector.REJECTION_REASONS
+    assert set(event.deliveries.values_list("state", flat=True)) == {"rejected"}
+
+
+def test_nothing_is_applied_while_paused():
+    factories.lag(paused=True)
+    event = factories.write()
+    assert projector.apply("fast", event.pk) == []
+    assert Delivery.objects.get(replica="fast", event=event).state == "queued"
+
+
+def test_sweeper_re_enqueues_only_deliveries_overdue_by_the_grace(settings):
+    settings.SWEEP_GRACE_MS = 1000
+    overdue, recent = factories.write("old"), factories.write("new")
+    long_ago = timezone.now() - timedelta(seconds=5)
+    Delivery.objects.filter(event=overdue).update(due_at=long_ago, last_enqueued_at=long_ago)
+    assert tasks.sweep() == 2
+    assert set(Delivery.objects.filter(enqueue_count=1).values_list("event_id", flat=True)) == {
+        overdue.pk
+    }
+    # Just re-enqueued: the next sweep leaves it alone for another grace period.
+    assert tasks.sweep() == 0
+    assert Delivery.objects.get(event=recent, replica="fast").enqueue_count == 0
+
+
+def test_sweeper_does_nothing_during_a_partition(settings):
+    settings.SWEEP_GRACE_MS = 0
+    event = factories.write()
+    Delivery.objects.filter(event=event).update(due_at=timezone.now() - timedelta(seconds=5))
+    factories.lag(paused=True)
+    assert tasks.sweep() == 0
+
+
+def test_heal_gives_every_queued_delivery_a_fresh_due_time():
+    factories.lag(paused=True, delay_ms=500, jitter_ms=0)
+    event = factories.write()
+    before = timezone.now()
+    assert tasks.heal() == 2
+    for delivery in Delivery.objects.filter(event=event):
+        assert delivery.due_at >= before + timedelta(milliseconds=500)
+        assert delivery.enqueue_count == 1
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"delay_ms": -1},
+        {"delay_ms": 30_001},
+        {"jitter_ms": 10_001},
+        {"failure_rate": 1.5},
+        {"failure_rate": -0.1},
+    ],
+)
+def test_out_of_range_lag_is_refused_and_changes_nothing(changes):
+    factories.lag(delay_ms=700)
+    with pytest.raises(ValidationError):
+        lag.update(changes)
+    assert LagSettings.load().delay_ms == 700
+
+
+def test_lag_command_prints_and_changes_settings(capsys):
+    call_command(
+        "lag", "--delay-ms", "1500", "--failure-rate", "0.25", "--replica-lag", "slow=3000"
+    )
+    out = capsys.readouterr().out
+    assert "delay_ms: 1500" in out and "failure_rate: 0.25" in out
+    assert Replica.objects.get(pk="slow").extra_lag_ms == 3000
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--delay-ms", "-5"],
+        ["--failure-rate", "2"],
+        ["--replica-lag", "slow=99999"],
+        ["--replica-lag", "nope=1"],
+        ["--replica-lag", "slow"],
+    ],
+)
+def test_lag_command_refuses_bad_values_with_a_message(args):
+    factories.lag(delay_ms=700, failure_rate=0.1)
+    with pytest.raises(CommandError) as error:
+        call_command("lag", *args)
+    assert str(error.value)
+    assert (LagSettings.load().delay_ms, LagSettings.load().failure_rate) == (700, 0.1)
