@@ -27,10 +27,7 @@ def log_context() -> dict:
         (d.event_id, d.replica_id): d.state
         for d in Delivery.objects.filter(event__in=events).only("event_id", "replica_id", "state")
     }
-    rows = [
-        {"event": e, "states": [(r.name, states.get((e.pk, r.name), "")) for r in replicas]}
-        for e in events
-    ]
+    rows = [{"event": e, "states": [(r.name, states.get((e.pk, r.name), "")) for r in replicas]} for e in events]
     return {"rows": rows, "replicas": replicas, "total": Event.objects.count()}
 
 

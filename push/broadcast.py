@@ -29,9 +29,7 @@ def accepted(event: Event) -> None:
 
 
 def applied(replica_name: str, deliveries: list[Delivery]) -> None:
-    send(
-        CURTAIN, fragments.curtain_log(oob=True) + fragments.curtain_replica(replica_name, oob=True)
-    )
+    send(CURTAIN, fragments.curtain_log(oob=True) + fragments.curtain_replica(replica_name, oob=True))
     for stream in sorted({d.event.stream for d in deliveries}):
         html = fragments.stream_update(stream, replica_name)
         if html:

@@ -130,9 +130,7 @@ class Stack:
             text=True,
         )
         if result.returncode != 0:
-            raise RuntimeError(
-                f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}"
-            )
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
         return result.stdout
 
     def start_redis(self) -> None:

@@ -14,9 +14,7 @@ REPLICAS = (
 
 def ensure_replicas() -> None:
     for name, ordered, extra in REPLICAS:
-        Replica.objects.get_or_create(
-            name=name, defaults={"ordered": ordered, "extra_lag_ms": extra}
-        )
+        Replica.objects.get_or_create(name=name, defaults={"ordered": ordered, "extra_lag_ms": extra})
     LagSettings.load()
 
 
@@ -39,8 +37,7 @@ def seed(examples: dict[str, list[str]]) -> int:
                 verdict="ok",
             )
             Delivery.objects.bulk_create(
-                Delivery(event=event, replica=r, state=Delivery.APPLIED, due_at=now, applied_at=now)
-                for r in replicas
+                Delivery(event=event, replica=r, state=Delivery.APPLIED, due_at=now, applied_at=now) for r in replicas
             )
             created += 1
     top = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0

@@ -21,9 +21,7 @@ class Event(models.Model):
     submitted_at = models.DateTimeField()
     accepted_at = models.DateTimeField(auto_now_add=True)
     # Decided once, by whichever replica reaches the event first, so replicas never disagree.
-    verdict = models.CharField(
-        max_length=10, blank=True, default="", choices=[("ok", "ok"), ("rejected", "rejected")]
-    )
+    verdict = models.CharField(max_length=10, blank=True, default="", choices=[("ok", "ok"), ("rejected", "rejected")])
     reason = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
@@ -47,9 +45,7 @@ class Replica(models.Model):
     name = models.SlugField(primary_key=True, max_length=20)
     # In log order: applies every missing event up to the target. Otherwise as each arrives.
     ordered = models.BooleanField(default=True)
-    extra_lag_ms = models.PositiveIntegerField(
-        default=0, validators=[MaxValueValidator(MAX_EXTRA_LAG_MS)]
-    )
+    extra_lag_ms = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(MAX_EXTRA_LAG_MS)])
     checkpoint = models.BigIntegerField(default=0, help_text="highest position applied")
 
     class Meta:
@@ -84,9 +80,7 @@ class Delivery(models.Model):
     pushed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["replica", "event"], name="one_delivery_per_replica")
-        ]
+        constraints = [models.UniqueConstraint(fields=["replica", "event"], name="one_delivery_per_replica")]
         indexes = [models.Index(fields=["replica", "state", "event"])]
         verbose_name_plural = "deliveries"
 
@@ -97,15 +91,9 @@ class Delivery(models.Model):
 class LagSettings(models.Model):
     """The one row of lag settings; `LagSettings.load()` returns it."""
 
-    delay_ms = models.PositiveIntegerField(
-        default=1000, validators=[MaxValueValidator(MAX_DELAY_MS)]
-    )
-    jitter_ms = models.PositiveIntegerField(
-        default=200, validators=[MaxValueValidator(MAX_JITTER_MS)]
-    )
-    failure_rate = models.FloatField(
-        default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
-    )
+    delay_ms = models.PositiveIntegerField(default=1000, validators=[MaxValueValidator(MAX_DELAY_MS)])
+    jitter_ms = models.PositiveIntegerField(default=200, validators=[MaxValueValidator(MAX_JITTER_MS)])
+    failure_rate = models.FloatField(default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
     paused = models.BooleanField(default=False, help_text="network partition: writes queue up")
     reorder = models.BooleanField(
         default=False, help_text="add up to one more delay at random, so later writes overtake"

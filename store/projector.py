@@ -49,14 +49,10 @@ def apply(replica_name: str, position: int) -> list[Delivery]:
         for delivery in queued.select_related("event"):
             event = decide(delivery.event, lag)
             state = Delivery.APPLIED if event.verdict == "ok" else Delivery.REJECTED
-            won = Delivery.objects.filter(pk=delivery.pk, state=Delivery.QUEUED).update(
-                state=state, applied_at=now
-            )
+            won = Delivery.objects.filter(pk=delivery.pk, state=Delivery.QUEUED).update(state=state, applied_at=now)
             if won:
                 delivery.state, delivery.applied_at = state, now
                 settled.append(delivery)
         if settled:
-            Replica.objects.filter(pk=replica.pk, checkpoint__lt=position).update(
-                checkpoint=position
-            )
+            Replica.objects.filter(pk=replica.pk, checkpoint__lt=position).update(checkpoint=position)
     return settled

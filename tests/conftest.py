@@ -130,9 +130,7 @@ def live(redis_server, tmp_path_factory):
 def fresh(live):
     """Empty log, no lag: each test sets the lag it needs."""
     live.manage("seed", "--reset")
-    live.lag(
-        delay_ms=0, jitter_ms=0, failure_rate=0, heal=True, no_reorder=True, replica_lag="slow=0"
-    )
+    live.lag(delay_ms=0, jitter_ms=0, failure_rate=0, heal=True, no_reorder=True, replica_lag="slow=0")
     return live
 
 

@@ -125,9 +125,7 @@ def test_sweeper_re_enqueues_only_deliveries_overdue_by_the_grace(settings):
     long_ago = timezone.now() - timedelta(seconds=5)
     Delivery.objects.filter(event=overdue).update(due_at=long_ago, last_enqueued_at=long_ago)
     assert tasks.sweep() == 2
-    assert set(Delivery.objects.filter(enqueue_count=1).values_list("event_id", flat=True)) == {
-        overdue.pk
-    }
+    assert set(Delivery.objects.filter(enqueue_count=1).values_list("event_id", flat=True)) == {overdue.pk}
     # Just re-enqueued: the next sweep leaves it alone for another grace period.
     assert tasks.sweep() == 0
     assert Delivery.objects.get(event=recent, replica="fast").enqueue_count == 0
@@ -169,9 +167,7 @@ def test_out_of_range_lag_is_refused_and_changes_nothing(changes):
 
 
 def test_lag_command_prints_and_changes_settings(capsys):
-    call_command(
-        "lag", "--delay-ms", "1500", "--failure-rate", "0.25", "--replica-lag", "slow=3000"
-    )
+    call_command("lag", "--delay-ms", "1500", "--failure-rate", "0.25", "--replica-lag", "slow=3000")
     out = capsys.readouterr().out
     assert "delay_ms: 1500" in out and "failure_rate: 0.25" in out
     assert Replica.objects.get(pk="slow").extra_lag_ms == 3000
