@@ -5,6 +5,7 @@ Each function renders a template partial; `oob=True` marks it for an htmx out-of
 
 from django.template.loader import render_to_string
 
+from conference.timeline import section_id, timeline_svg
 from store.models import Delivery, Event, LagSettings, Replica
 
 from .catalog import STREAMS
@@ -60,9 +61,21 @@ def stream_update(stream: str, replica_name: str) -> str:
     return ""
 
 
+def timeline(stream: str | None = None, oob: bool = False, limit: int = 8) -> str:
+    """Conference mode: the timeline section of `stream`'s newest writes (all streams if None)."""
+    context = {
+        "svg": timeline_svg(stream, limit),
+        "stream": stream,
+        "limit": limit,
+        "timeline_id": section_id(stream),
+        "oob": oob,
+    }
+    return render_to_string("conference/timeline.html#timeline", context)
+
+
 def snapshot(group: str) -> str:
     if group == "lag":
         return lag_badge(oob=True)
     if group == "curtain":
-        return curtain_log(oob=True) + curtain_replicas(oob=True)
+        return curtain_log(oob=True) + curtain_replicas(oob=True) + timeline(oob=True)
     return ""

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from push import broadcast
 from showcase.celery import app as celery_app
 from store import log
 
@@ -62,6 +63,8 @@ def write(request, stream: str):
         return _write_form(request, {**context, "error": str(error)}, status=409)
     except log.CommandError as error:
         return _write_form(request, {**context, "error": str(error)}, status=400)
+    if result.created:
+        broadcast.accepted(result.event)
     response = _write_form(request, {"stream": stream, "accepted": result.event}, status=202)
     response["X-Event-Position"] = str(result.event.pk)
     return response

@@ -22,10 +22,12 @@ def send(group: str, html: str) -> None:
 
 def lag_changed() -> None:
     send(LAG, fragments.lag_badge(oob=True))
+    # The curtain's replica headings show each replica's extra lag.
+    send(CURTAIN, fragments.curtain_replicas(oob=True))
 
 
 def accepted(event: Event) -> None:
-    send(CURTAIN, fragments.curtain_log(oob=True))
+    send(CURTAIN, fragments.curtain_log(oob=True) + fragments.timeline(oob=True))
 
 
 def applied(replica_name: str, deliveries: list[Delivery]) -> None:
@@ -35,6 +37,15 @@ def applied(replica_name: str, deliveries: list[Delivery]) -> None:
         if html:
             send(stream_group(stream), html)
     Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(pushed_at=timezone.now())
+    # Drawn after pushed_at is stored, so the lane already shows this push.
+    send(CURTAIN, fragments.timeline(oob=True))
+
+
+def seen(streams: set[str]) -> None:
+    """A browser rendered settled items for the first time: their lanes gain a "seen" mark."""
+    send(CURTAIN, fragments.timeline(oob=True))
+    for stream in sorted(streams):
+        send(stream_group(stream), fragments.timeline(stream, oob=True))
 
 
 def everything_changed() -> None:

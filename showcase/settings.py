@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "store",
     "push",
     "demos",
+    "conference",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +136,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 
 LOGIN_URL = "/admin/login/"
+
+# Writes per session (not per address: a venue shares one NAT address) within a window.
+RATELIMIT_WRITES = int(os.environ.get("RATELIMIT_WRITES", "10"))
+RATELIMIT_WINDOW_S = int(os.environ.get("RATELIMIT_WINDOW_S", "10"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 

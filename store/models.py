@@ -23,6 +23,8 @@ class Event(models.Model):
     # Decided once, by whichever replica reaches the event first, so replicas never disagree.
     verdict = models.CharField(max_length=10, blank=True, default="", choices=[("ok", "ok"), ("rejected", "rejected")])
     reason = models.CharField(max_length=200, blank=True, default="")
+    # The first time any browser rendered the settled item: the end of the timeline's lane.
+    seen_at = models.DateTimeField(null=True, blank=True, help_text="first rendered by a browser")
 
     class Meta:
         ordering = ["-id"]

@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
 import shutil
 import sqlite3
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -88,6 +93,9 @@ class LiveApp:
                 args += [flag, str(value)]
         self.manage("lag", *args)
 
+    def client(self) -> "HttpClient":
+        return HttpClient(self.url)
+
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         with sqlite3.connect(self.db_path, timeout=20) as db:
             return db.execute(sql, params).fetchall()
@@ -97,6 +105,50 @@ class LiveApp:
         for path in sorted((self.stack.log_dir or Path()).glob("*.log")):
             out.append(f"--- {path.name} ---\n{path.read_text(errors='replace')[-4000:]}")
         return "\n".join(out)
+
+
+class HttpClient:
+    """A cookie-keeping HTTP client for plain (non-browser) requests to the live app."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with self.opener.open(self.base + path, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def csrf(self) -> str:
+        token = next((c.value for c in self.jar if c.name == "csrftoken"), None)
+        if token is None:
+            self.get("/curtain/")
+            token = next(c.value for c in self.jar if c.name == "csrftoken")
+        return token
+
+    def post(self, path: str, data: dict, headers: dict | None = None) -> tuple[int, dict, str]:
+        request = urllib.request.Request(
+            self.base + path,
+            data=urllib.parse.urlencode(data).encode(),
+            headers={"X-CSRFToken": self.csrf(), "HX-Request": "true", **(headers or {})},
+            method="POST",
+        )
+        try:
+            with self.opener.open(request, timeout=10) as response:
+                return response.status, dict(response.headers), response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read().decode()
+
+    def write(self, text: str, stream: str = "curtain", key: str | None = None) -> int:
+        """Write through the real endpoint; return the event's position."""
+        status, headers, body = self.post(
+            f"/write/{stream}/", {"text": text, "key": key or uuid.uuid4().hex}
+        )
+        assert status == 202, body
+        return int(headers["X-Event-Position"])
 
 
 @pytest.fixture(scope="session")
@@ -184,3 +236,46 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+WATCH_JS = """
+() => {
+  // Record, in page time, when each rendered write first shows up in each state and place.
+  window.__marks = window.__marks || {};
+  const scan = () => {
+    for (const el of document.querySelectorAll('[data-item-id]')) {
+      const place = el.closest('[id]');
+      const mark = (place ? place.id : '') + '|' + el.dataset.itemId + '|' + el.dataset.state;
+      if (!(mark in window.__marks)) window.__marks[mark] = performance.now();
+    }
+  };
+  scan();
+  new MutationObserver(scan).observe(document.body, {subtree: true, childList: true, attributes: true,
+    attributeFilter: ['data-state']});
+}
+"""
+
+
+def watch_items(page) -> None:
+    """Start recording when items appear (see `item_seen_at`)."""
+    page.evaluate(WATCH_JS)
+
+
+def now_ms(page) -> float:
+    return page.evaluate("performance.now()")
+
+
+def item_seen_at(page, place: str, text: str, state: str) -> float | None:
+    """Page time (ms) at which an item with `text` first showed in `state` inside #place."""
+    return page.evaluate(
+        """([place, text, state]) => {
+          for (const el of document.querySelectorAll('#' + place + ' [data-item-id]')) {
+            if (el.textContent.includes(text)) {
+              const t = window.__marks[place + '|' + el.dataset.itemId + '|' + state];
+              if (t !== undefined) return t;
+            }
+          }
+          return null;
+        }""",
+        [place, text, state],
+    )

@@ -1,0 +1,237 @@
+"""Timelines: one lane per recent write, drawn as SVG on the server from the lifecycle trace.
+
+A lane runs from submitted (0 ms) through accepted, applied (or rejected) by each replica,
+first pushed, to first seen in a browser. The inconsistency window, from accepted until the
+last replica applied, is shaded; while a replica still lags it stays open up to "now".
+
+This module only does the geometry; the template `conference/timeline.html#svg` draws it, so
+every piece of text in the picture goes through autoescaping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
+
+from store.models import Delivery, Event, Replica
+
+WIDTH = 960
+PAD = 16
+FONT = 16
+CHAR_W = FONT * 0.6  # a generous average advance, so labels never collide in practice
+AXIS_H = 34
+TITLE_H = 26
+BAR_H = 14
+ROW_H = 21
+LANE_GAP = 16
+LABEL_GAP = 10
+TITLE_CHARS = 64
+
+
+@dataclass
+class Mark:
+    kind: str  # submitted, accepted, applied, rejected, pushed, seen
+    name: str
+    ms: int
+    replica: str = ""
+    x: float = 0.0
+    row: int = 0
+    anchor: str = "start"
+    label_y: float = 0.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.ms} ms"
+
+
+@dataclass
+class Window:
+    start_ms: int
+    end_ms: int
+    open: bool
+    x: float = 0.0
+    width: float = 0.0
+
+    @property
+    def ms(self) -> int:
+        return self.end_ms - self.start_ms
+
+
+@dataclass
+class Lane:
+    key: str
+    position: int
+    stream: str
+    text: str
+    state: str
+    marks: list[Mark]
+    window: Window | None
+    top: float = 0.0
+    rows: int = 1
+    span_ms: int = 0
+
+    # Vertical positions, filled by `layout`: the template only reads numbers.
+    title_y: float = 0.0
+    bar_y: float = 0.0
+    bar_mid: float = 0.0
+    bar_x2: float = 0.0
+
+    @property
+    def height(self) -> float:
+        return TITLE_H + BAR_H + self.rows * ROW_H + LANE_GAP
+
+
+@dataclass
+class Timeline:
+    id: str
+    stream: str | None
+    lanes: list[Lane]
+    scale_ms: int
+    ticks: list[dict]
+    width: int = WIDTH
+    height: float = AXIS_H
+    left: int = PAD
+    right: int = WIDTH - PAD
+    bar_h: int = BAR_H
+
+    @property
+    def summary(self) -> str:
+        where = f"stream {self.stream}" if self.stream else "all streams"
+        if not self.lanes:
+            return f"Timeline of recent writes ({where}): none yet."
+        windows = [lane.window.ms for lane in self.lanes if lane.window]
+        longest = f"; longest inconsistency window {max(windows)} ms" if windows else ""
+        return f"Timeline of the {len(self.lanes)} most recent writes ({where}){longest}."
+
+
+def _ms(start: datetime, moment: datetime) -> int:
+    return max(0, round((moment - start).total_seconds() * 1000))
+
+
+def lane_for(event: Event, deliveries: list[Delivery], now: datetime) -> Lane:
+    t0 = event.submitted_at
+    marks = [Mark("submitted", "submitted", 0), Mark("accepted", "accepted", _ms(t0, event.accepted_at))]
+    settled = [d for d in deliveries if d.applied_at]
+    for d in settled:
+        kind = "rejected" if d.state == Delivery.REJECTED else "applied"
+        marks.append(Mark(kind, d.replica_id if kind == "applied" else f"{d.replica_id} rejected", 0, d.replica_id))
+        marks[-1].ms = _ms(t0, d.applied_at)
+    pushed = [d.pushed_at for d in deliveries if d.pushed_at]
+    if pushed:
+        marks.append(Mark("pushed", "pushed", _ms(t0, min(pushed))))
+    if event.seen_at:
+        marks.append(Mark("seen", "seen", _ms(t0, event.seen_at)))
+    window = None
+    if deliveries:
+        accepted_ms = marks[1].ms
+        if len(settled) == len(deliveries):
+            window = Window(accepted_ms, max(_ms(t0, d.applied_at) for d in settled), open=False)
+        else:
+            window = Window(accepted_ms, _ms(t0, now), open=True)
+    state = {"ok": "confirmed", "rejected": "rejected"}.get(event.verdict, "pending")
+    lane = Lane(event.key, event.pk, event.stream, event.text, state, marks, window)
+    lane.span_ms = max([m.ms for m in marks] + [window.end_ms if window else 0])
+    return lane
+
+
+def lanes(stream: str | None = None, limit: int = 8) -> list[Lane]:
+    """The newest `limit` writes (of `stream`, or of every stream), newest first."""
+    events = Event.objects.order_by("-id")
+    if stream:
+        events = events.filter(stream=stream)
+    events = list(events[:limit])
+    order = {name: i for i, name in enumerate(Replica.objects.values_list("name", flat=True))}
+    by_event: dict[int, list[Delivery]] = {}
+    for delivery in Delivery.objects.filter(event__in=events):
+        by_event.setdefault(delivery.event_id, []).append(delivery)
+    now = timezone.now()
+    return [
+        lane_for(e, sorted(by_event.get(e.pk, []), key=lambda d: order.get(d.replica_id, 99)), now) for e in events
+    ]
+
+
+def nice_step(span_ms: float, ticks: int = 5) -> int:
+    """A round tick step (1, 2 or 5 times a power of ten) giving about `ticks` ticks."""
+    raw = max(span_ms / ticks, 1)
+    power = 1
+    while power * 10 <= raw:
+        power *= 10
+    for factor in (1, 2, 5, 10):
+        if factor * power >= raw:
+            return factor * power
+    return 10 * power
+
+
+def _place_labels(marks: list[Mark], x_max: float) -> int:
+    """Put each label in the first row where it overlaps nothing; return the rows used."""
+    rows: list[list[tuple[float, float]]] = []
+    for mark in sorted(marks, key=lambda m: (m.x, m.ms)):
+        width = len(mark.label) * CHAR_W
+        left, right = mark.x - 3, mark.x - 3 + width
+        mark.anchor = "start"
+        if right > x_max:
+            left, right = mark.x + 3 - width, mark.x + 3
+            mark.anchor = "end"
+        for i, taken in enumerate(rows):
+            if all(right + LABEL_GAP <= a or left >= b + LABEL_GAP for a, b in taken):
+                taken.append((left, right))
+                mark.row = i
+                break
+        else:
+            rows.append([(left, right)])
+            mark.row = len(rows) - 1
+    return max(len(rows), 1)
+
+
+def layout(lane_list: list[Lane], stream: str | None = None) -> Timeline:
+    span = max([lane.span_ms for lane in lane_list] + [100])
+    step = nice_step(span)
+    scale = -(-span // step) * step  # round up to a whole tick
+    x_min, x_max = PAD, WIDTH - PAD
+
+    def x(ms: float) -> float:
+        return round(x_min + ms / scale * (x_max - x_min), 1)
+
+    ticks = []
+    for ms in range(0, scale + 1, step):
+        anchor = "start" if ms == 0 else "end" if ms == scale else "middle"
+        ticks.append({"x": x(ms), "label": f"{ms} ms", "anchor": anchor})
+    top = AXIS_H
+    for lane in lane_list:
+        for mark in lane.marks:
+            mark.x = x(mark.ms)
+        if lane.window:
+            lane.window.x = x(lane.window.start_ms)
+            lane.window.width = max(x(lane.window.end_ms) - lane.window.x, 2)
+        lane.rows = _place_labels(lane.marks, x_max)
+        lane.text = Truncator(lane.text).chars(TITLE_CHARS)
+        lane.top = top
+        lane.title_y = top + TITLE_H - 8
+        lane.bar_y = top + TITLE_H
+        lane.bar_mid = lane.bar_y + BAR_H / 2
+        lane.bar_x2 = x(lane.span_ms)
+        for mark in lane.marks:
+            mark.label_y = lane.bar_y + BAR_H + (mark.row + 1) * ROW_H - 5
+        top += lane.height
+    height = top if lane_list else AXIS_H + 40
+    timeline = Timeline(f"tl-{stream or 'all'}", stream, lane_list, scale, ticks, height=round(height))
+    return timeline
+
+
+def build(stream: str | None = None, limit: int = 8) -> Timeline:
+    return layout(lanes(stream, limit), stream)
+
+
+def section_id(stream: str | None = None) -> str:
+    """The id of the swappable section around a timeline, one per stream and one for all."""
+    return f"timeline-{stream}" if stream else "timeline"
+
+
+def timeline_svg(stream: str | None = None, limit: int = 8) -> SafeString:
+    """The timeline of the newest `limit` writes of `stream` (all streams if None) as inline SVG."""
+    return render_to_string("conference/timeline.html#svg", {"tl": build(stream, limit)})

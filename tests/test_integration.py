@@ -1,0 +1,126 @@
+"""The backbone with its real parts: Daphne, a Celery worker, the sweeper and Redis."""
+
+import json
+import signal
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import wait_until
+
+pytestmark = pytest.mark.integration
+
+
+def deliveries(live, position: int) -> dict[str, tuple]:
+    rows = live.query(
+        "SELECT replica_id, state, applied_at, enqueue_count FROM store_delivery WHERE event_id = ?",
+        (position,),
+    )
+    return {replica: (state, applied_at, count) for replica, state, applied_at, count in rows}
+
+
+def lag_of(live, position: int, replica: str) -> float:
+    """Seconds from acceptance to applying, as the database recorded them."""
+    (seconds,) = live.query(
+        "SELECT (julianday(d.applied_at) - julianday(e.accepted_at)) * 86400 "
+        "FROM store_delivery d JOIN store_event e ON e.id = d.event_id "
+        "WHERE d.event_id = ? AND d.replica_id = ?",
+        (position, replica),
+    )[0]
+    return seconds
+
+
+def test_healthz_reports_every_part_ok(live):
+    with urllib.request.urlopen(live.url + "/healthz", timeout=5) as response:
+        assert response.status == 200
+        assert json.loads(response.read()) == {"database": "ok", "redis": "ok", "worker": "ok"}
+
+
+def test_write_answers_202_with_its_position_and_a_retry_is_the_same_event(fresh):
+    client = fresh.client()
+    first = client.write("once", key="retry-key-1")
+    second = client.write("once", key="retry-key-1")
+    assert first == second
+    assert fresh.query("SELECT count(*) FROM store_event WHERE key = 'retry-key-1'") == [(1,)]
+    status, _, body = client.post("/write/curtain/", {"text": "other", "key": "retry-key-1"})
+    assert status == 409 and "different write" in body
+
+
+@pytest.mark.parametrize("text", ["", "x" * 141])
+def test_bad_input_gets_a_message_and_creates_no_event(fresh, text):
+    status, _, body = fresh.client().post("/write/curtain/", {"text": text, "key": "k-bad"})
+    assert status == 400
+    assert 'role="alert"' in body
+    assert fresh.query("SELECT count(*) FROM store_event WHERE key = 'k-bad'") == [(0,)]
+
+
+def test_a_write_reaches_each_replica_after_its_own_lag(fresh):
+    fresh.lag(delay_ms=1000, replica_lag="slow=1000")
+    position = fresh.client().write("lagged")
+    time.sleep(0.5)  # a point in time the lag forbids, not a wait for a condition
+    assert {s for s, _, _ in deliveries(fresh, position).values()} == {"queued"}
+    wait_until(
+        lambda: {s for s, _, _ in deliveries(fresh, position).values()} == {"applied"},
+        timeout=10,
+        what="both replicas to apply",
+    )
+    fast, slow = lag_of(fresh, position, "fast"), lag_of(fresh, position, "slow")
+    print(f"\napply lag at 1 s delay: fast {fast:.3f} s; slow (+1 s) {slow:.3f} s")
+    assert 1.0 <= fast < 2.5
+    assert 2.0 <= slow < 3.5
+
+
+def test_partition_queues_writes_and_heal_lets_them_flow(fresh):
+    fresh.lag(pause=True)
+    client = fresh.client()
+    positions = [client.write(f"during partition {i}") for i in range(3)]
+    time.sleep(1.0)  # longer than the lag: still nothing may be applied
+    assert fresh.query(
+        "SELECT count(*) FROM store_delivery WHERE state != 'queued' AND event_id >= ?", (positions[0],)
+    ) == [(0,)]
+    fresh.lag(heal=True)
+    wait_until(
+        lambda: fresh.query(
+            f"SELECT count(*) FROM store_delivery WHERE state = 'applied' AND event_id IN ({','.join('?' * 3)})",
+            tuple(positions),
+        )
+        == [(6,)],
+        timeout=10,
+        what="the queued writes to flow after heal",
+    )
+
+
+def test_killing_the_worker_mid_flight_loses_no_write_and_applies_each_once(fresh):
+    fresh.lag(delay_ms=1500)
+    client = fresh.client()
+    positions = [client.write(f"in flight {i}") for i in range(20)]
+    # The worker holds every countdown task unacknowledged; kill it before any is due.
+    fresh.stack.stop("worker", sig=signal.SIGKILL)
+    assert fresh.query(
+        "SELECT count(*) FROM store_delivery WHERE state != 'queued' AND event_id >= ?", (positions[0],)
+    ) == [(0,)]
+    fresh.stack.start_worker()
+    marks = ",".join("?" * len(positions))
+    wait_until(
+        lambda: fresh.query(
+            f"SELECT count(*) FROM store_delivery WHERE state = 'applied' AND event_id IN ({marks})",
+            tuple(positions),
+        )
+        == [(40,)],
+        timeout=30,
+        what="every accepted write applied by the new worker",
+    )
+    # Exactly once: one delivery per event and replica, each applied, though some were sent again.
+    rows = fresh.query(
+        f"SELECT replica_id, event_id, count(*), max(enqueue_count) FROM store_delivery "
+        f"WHERE event_id IN ({marks}) GROUP BY replica_id, event_id",
+        tuple(positions),
+    )
+    assert len(rows) == 40
+    assert all(count == 1 for _, _, count, _ in rows)
+    assert any(sent > 1 for _, _, _, sent in rows), "the sweeper should have re-sent lost tasks"
+    assert fresh.query("SELECT checkpoint FROM store_replica ORDER BY name") == [
+        (max(positions),),
+        (max(positions),),
+    ]

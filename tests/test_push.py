@@ -1,0 +1,107 @@
+"""The websocket consumer over the real Redis channel layer."""
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.routing import URLRouter
+from channels.security.websocket import AllowedHostsOriginValidator
+from channels.testing import WebsocketCommunicator
+from django.urls import path
+
+from push import broadcast
+from push.consumers import LiveConsumer
+from store import projector
+from store.data import ensure_replicas
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+app = AllowedHostsOriginValidator(URLRouter([path("ws/live/", LiveConsumer.as_asgi())]))
+
+
+def communicator(query: str = "g=curtain", origin: bytes = b"http://localhost") -> WebsocketCommunicator:
+    return WebsocketCommunicator(app, f"/ws/live/?{query}", headers=[(b"origin", origin)])
+
+
+async def receive_until(comm: WebsocketCommunicator, needle: str, timeout: float = 3) -> str:
+    while True:
+        message = await comm.receive_from(timeout=timeout)
+        if needle in message:
+            return message
+
+
+def test_connect_sends_a_snapshot_of_each_group():
+    ensure_replicas()
+    factories.write("already there")
+
+    async def run():
+        comm = communicator()
+        connected, _ = await comm.connect()
+        assert connected
+        badge = await comm.receive_from()
+        assert "data-lag-badge" in badge and 'hx-swap-oob="true"' in badge
+        curtain = await receive_until(comm, 'id="event-log"')
+        assert "already there" in curtain and 'id="replica-fast"' in curtain
+        await comm.disconnect()
+
+    async_to_sync(run)()
+
+
+def test_a_group_push_reaches_the_socket_through_redis():
+    ensure_replicas()
+    factories.lag(delay_ms=2500)
+
+    async def run():
+        comm = communicator()
+        await comm.connect()
+        await receive_until(comm, 'id="event-log"')
+        await database_sync(broadcast.lag_changed)
+        pushed = await receive_until(comm, "data-lag-badge")
+        assert "2.5 s" in pushed
+        await comm.disconnect()
+
+    async_to_sync(run)()
+
+
+def test_pushed_fragments_escape_users_text():
+    ensure_replicas()
+    event = factories.write('<img src=x onerror=alert(1)> <div hx-get="/admin/" hx-trigger="load">')
+
+    async def run():
+        comm = communicator()
+        await comm.connect()
+        await receive_until(comm, 'id="event-log"')
+        settled = await database_sync(projector.apply, "fast", event.pk)
+        await database_sync(broadcast.applied, "fast", settled)
+        pushed = await receive_until(comm, 'id="replica-fast"')
+        assert "<img src=x" not in pushed and '<div hx-get="/admin/"' not in pushed
+        assert "&lt;img src=x onerror=alert(1)&gt;" in pushed
+        await comm.disconnect()
+
+    async_to_sync(run)()
+
+
+def test_unknown_groups_are_ignored_and_only_the_badge_is_sent():
+    async def run():
+        comm = communicator("g=secret-admin-stuff")
+        connected, _ = await comm.connect()
+        assert connected
+        assert "data-lag-badge" in await comm.receive_from()
+        assert await comm.receive_nothing(timeout=0.3)
+        await comm.disconnect()
+
+    async_to_sync(run)()
+
+
+def test_a_foreign_origin_is_refused():
+    async def run():
+        comm = communicator(origin=b"http://evil.example")
+        connected, _ = await comm.connect()
+        assert not connected
+
+    async_to_sync(run)()
+
+
+async def database_sync(function, *args):
+    from channels.db import database_sync_to_async
+
+    return await database_sync_to_async(function)(*args)
