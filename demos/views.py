@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from conference import ratelimit
 from push import broadcast
 from showcase.celery import app as celery_app
 from store import log
@@ -50,6 +51,8 @@ def write(request, stream: str):
     if not request.session.session_key:
         request.session.save()
     context = {"stream": stream, "text": request.POST.get("text", "")}
+    if refused := ratelimit.check(request):
+        return _write_form(request, {**context, "error": refused}, status=429)
     try:
         text = log.clean_text(request.POST.get("text", ""))
         result = log.append(

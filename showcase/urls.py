@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from demos import views
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("write/<slug:stream>/", views.write, name="write"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("conference.urls")),
 ]

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("control/", views.control, name="control"),
+    path("control/lag/", views.control_lag, name="control-lag"),
+    path("control/preset/", views.control_preset, name="control-preset"),
+    path("control/reset/", views.control_reset, name="control-reset"),
+    path("join/", views.join, name="join"),
+    path("presenter/", views.presenter, name="presenter"),
+    path("seen/", views.seen, name="seen"),
+]

@@ -1,0 +1,176 @@
+"""Conference mode: the presenter's control panel, the audience's join page, presenter mode
+and the "seen" beacon that ends each lane of the timeline."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from demos.management.commands.seed import EXAMPLES
+from push import broadcast
+from store import data, lag, log
+from store.models import Event, LagSettings
+
+from . import join as joining
+from .forms import LagForm, replica_field
+from .presets import BY_SLUG as PRESETS_BY_SLUG
+from .presets import PRESETS
+
+MAX_SEEN_KEYS = 100
+
+
+def staff_only(view):
+    """Staff in; anyone else is sent to log in, and an htmx request is told to go there."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.user.is_active and request.user.is_staff:
+            return view(request, *args, **kwargs)
+        login = redirect_to_login(reverse("control"))
+        if request.htmx:
+            return HttpResponse(status=204, headers={"HX-Redirect": login.url})
+        return login
+
+    return wrapped
+
+
+def _panel_context(form: LagForm | None = None, notice: str = "") -> dict:
+    settings_now = LagSettings.load()
+    form = form or LagForm()
+    sliders = [
+        {"field": form["delay_ms"], "value": settings_now.delay_ms, "step": 100, "unit": "ms"},
+        {"field": form["jitter_ms"], "value": settings_now.jitter_ms, "step": 50, "unit": "ms"},
+        {"field": form["failure_rate"], "value": settings_now.failure_rate, "step": 0.05, "unit": "rate"},
+    ]
+    sliders += [
+        {"field": form[replica_field(r.name)], "value": r.extra_lag_ms, "step": 100, "unit": "ms"}
+        for r in form.replicas
+    ]
+    return {
+        "form": form,
+        "lag": settings_now,
+        "sliders": sliders,
+        "presets": [{"preset": p, "active": _is_active(p, settings_now, form.replicas)} for p in PRESETS],
+        "notice": notice,
+    }
+
+
+def _is_active(preset, settings_now: LagSettings, replicas) -> bool:
+    extra = {r.name: r.extra_lag_ms for r in replicas}
+    return all(getattr(settings_now, k) == v for k, v in preset.changes.items()) and all(
+        extra.get(k) == v for k, v in preset.replica_lag.items()
+    )
+
+
+def _panel_response(request, form: LagForm | None = None, notice: str = "", status: int = 200):
+    """htmx gets the panel to swap in; a plain POST is redirected back (or shown its errors)."""
+    context = _panel_context(form, notice)
+    if request.htmx:
+        return render(request, "conference/control.html#panel", context, status=status)
+    if status < 400:
+        messages.success(request, notice)
+        return redirect("control", permanent=False)
+    return render(request, "conference/control.html", context, status=status)
+
+
+def _summary(settings_now: LagSettings) -> str:
+    if settings_now.paused:
+        return "Partition: writes are accepted and queue up until you heal."
+    return (
+        f"Lag {lag.format_ms(settings_now.delay_ms)} ± {lag.format_ms(settings_now.jitter_ms)}, "
+        f"{settings_now.failure_rate * 100:.0f} % refused{', reordering' if settings_now.reorder else ''}."
+    )
+
+
+@require_GET
+@staff_only
+def control(request):
+    data.ensure_replicas()
+    return render(request, "conference/control.html", _panel_context())
+
+
+@require_POST
+@staff_only
+def control_lag(request):
+    """Change any subset of the lag settings; a bad value refuses the whole change."""
+    form = LagForm(request.POST)
+    saved = form.save() if form.is_valid() else None
+    if saved is None:
+        return _panel_response(request, form, "Nothing changed.", status=400)
+    return _panel_response(request, notice=f"Saved. {_summary(saved)}")
+
+
+@require_POST
+@staff_only
+def control_preset(request):
+    preset = PRESETS_BY_SLUG.get(request.POST.get("preset", ""))
+    if preset is None:
+        form = LagForm()
+        form.add_error(None, "Unknown preset.")
+        return _panel_response(request, form, "Nothing changed.", status=400)
+    try:
+        saved = lag.update(preset.changes, preset.replica_lag)
+    except ValidationError as error:
+        form = LagForm()
+        form.add_error(None, error.messages)
+        return _panel_response(request, form, "Nothing changed.", status=400)
+    return _panel_response(request, notice=f"{preset.title}. {_summary(saved)}")
+
+
+@require_POST
+@staff_only
+def control_reset(request):
+    """Empty the log and the replicas, seed the examples again, and redraw every open page."""
+    data.reset()
+    created = data.seed(EXAMPLES)
+    broadcast.everything_changed()
+    return _panel_response(request, notice=f"Demo data reset: {created} example items.")
+
+
+@require_GET
+def join(request):
+    url = joining.join_url(request)
+    context = {"url": url, "qr": joining.qr_svg(url), "local_only": joining.is_local_only(url)}
+    return render(request, "conference/join.html", context)
+
+
+@require_POST
+def presenter(request):
+    """Presenter mode (large type, high contrast) on or off for this browser's session."""
+    request.session["presenter"] = request.POST.get("on", "1") == "1"
+    if request.htmx:
+        return HttpResponse(status=204)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = reverse("index")
+    return redirect(target)
+
+
+@require_POST
+def seen(request):
+    """A browser rendered these settled items: keep the first time anyone did.
+
+    Strict: every key must be well formed and there are at most MAX_SEEN_KEYS, else 400
+    and nothing is stored. Pending items do not count (the write is not visible yet).
+    """
+    keys = request.POST.getlist("key")
+    if not keys or len(keys) > MAX_SEEN_KEYS:
+        return HttpResponse("Send 1 to 100 keys.", status=400, content_type="text/plain")
+    try:
+        keys = sorted({log.clean_key(k) for k in keys})
+    except log.CommandError as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain")
+    now = timezone.now()
+    # Read first: most beacons name items already seen, and a read takes no write lock.
+    unseen = Event.objects.filter(key__in=keys, seen_at__isnull=True).exclude(verdict="")
+    found = dict(unseen.values_list("pk", "stream"))
+    if found and Event.objects.filter(pk__in=found, seen_at__isnull=True).update(seen_at=now):
+        broadcast.seen(set(found.values()))
+    return HttpResponse(status=204)

@@ -1,0 +1,241 @@
+// Conference mode in the browser: keys for the presenter, the scenario runner, the control
+// panel's slider read-outs, and the "seen" beacon that ends each lane of the timeline.
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (error) {
+      return "";
+    }
+  }
+
+  function meta(name) {
+    var el = document.querySelector('meta[name="' + name + '"]');
+    return el ? el.content : null;
+  }
+
+  function post(url, fields) {
+    var body = new URLSearchParams();
+    Object.keys(fields).forEach(function (name) { body.append(name, String(fields[name])); });
+    // HX-Request: the control panel answers like it answers htmx (a fragment, or HX-Redirect to log in).
+    return fetch(url, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" }
+    });
+  }
+
+  function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+
+  // ---- Presenter mode: large type, high contrast; remembered in the session.
+  function togglePresenter() {
+    var on = document.body.classList.toggle("presenter");
+    var url = meta("presenter-url");
+    if (url) { post(url, { on: on ? "1" : "0" }); }
+  }
+
+  // ---- Scenarios: set the lag through the control panel, then write through the page's form.
+  var RESUME_KEY = "shell-game:scenario";
+  var running = false;
+
+  function pageScenario() {
+    var el = document.getElementById("scenario-data");
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  function status(text) {
+    var el = document.querySelector("[data-scenario-status]");
+    if (el) { el.textContent = text; }
+  }
+
+  function writeForm() {
+    var form = document.querySelector("[data-write-form]");
+    var field = form && form.querySelector("input[type=text], textarea");
+    return form && field ? { form: form, field: field } : null;
+  }
+
+  // Resolves when htmx finished the form's request, or after `ms` if nothing reports back.
+  function settled(form, ms) {
+    return new Promise(function (resolve) {
+      var timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        document.removeEventListener("htmx:afterRequest", onAfter);
+        resolve();
+      }
+      function onAfter(event) {
+        var elt = event.detail && event.detail.elt;
+        if (elt && (elt === form || form.contains(elt) || (elt.contains && elt.contains(form)))) { done(); }
+      }
+      document.addEventListener("htmx:afterRequest", onAfter);
+    });
+  }
+
+  async function writeTexts(scenario, from) {
+    for (var i = from; i < scenario.texts.length; i++) {
+      var target = writeForm();
+      if (!target) { status("This page has no write form."); return; }
+      status("Writing " + (i + 1) + " of " + scenario.texts.length + ": " + scenario.texts[i]);
+      // Kept until the write settles: a plain (non-htmx) form reloads the page, and the
+      // next page carries on from here.
+      sessionStorage.setItem(RESUME_KEY, JSON.stringify({ scenario: scenario, next: i + 1, at: Date.now() }));
+      target.field.value = scenario.texts[i];
+      target.field.dispatchEvent(new Event("input", { bubbles: true }));
+      var done = settled(target.form, 5000);
+      target.form.requestSubmit();
+      await done;
+      if (i + 1 < scenario.texts.length) { await sleep(scenario.pause_ms); }
+    }
+    sessionStorage.removeItem(RESUME_KEY);
+    status("Done. Press R to replay.");
+  }
+
+  async function runScenario(scenario) {
+    if (running || !scenario) { return; }
+    running = true;
+    try {
+      var bar = document.querySelector("[data-presenter-bar]");
+      status("Setting the lag…");
+      var response = await post(bar.dataset.lagUrl, scenario.lag);
+      if (response.headers.get("HX-Redirect")) {
+        status("Log in as staff to run scenarios.");
+        return;
+      }
+      if (!response.ok) {
+        status("The control panel refused this scenario's lag (" + response.status + ").");
+        return;
+      }
+      await writeTexts(scenario, 0);
+    } catch (error) {
+      status("Scenario stopped: " + error.message);
+    } finally {
+      running = false;
+    }
+  }
+
+  function resumeScenario() {
+    var saved = sessionStorage.getItem(RESUME_KEY);
+    if (!saved) { return; }
+    sessionStorage.removeItem(RESUME_KEY);
+    var state = JSON.parse(saved);
+    if (Date.now() - state.at < 15000 && state.next < state.scenario.texts.length && writeForm()) {
+      running = true;
+      sleep(state.scenario.pause_ms)
+        .then(function () { return writeTexts(state.scenario, state.next); })
+        .finally(function () { running = false; });
+    }
+  }
+
+  // ---- Keys: arrows walk the demos, P presenter mode, R replays the page's scenario.
+  function typing(target) {
+    var tag = target && target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) { return; }
+    var link;
+    if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+      link = document.querySelector(event.key === "ArrowRight" ? 'link[rel="next"]' : 'link[rel="prev"]');
+      if (link) {
+        event.preventDefault();
+        window.location.assign(link.href);
+      }
+    } else if (event.key === "p" || event.key === "P") {
+      event.preventDefault();
+      togglePresenter();
+    } else if ((event.key === "r" || event.key === "R") && pageScenario()) {
+      event.preventDefault();
+      runScenario(pageScenario());
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-scenario-run]")) {
+      runScenario(pageScenario());
+    }
+  });
+
+  // ---- Control panel: show a slider's value while it moves (the server renders it after).
+  function formatValue(input) {
+    var value = Number(input.value);
+    if (input.dataset.unit === "rate") { return Math.round(value * 100) + " %"; }
+    return value < 1000 ? value + " ms" : (value / 1000) + " s";
+  }
+
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (input.type !== "range" || !input.id) { return; }
+    var output = document.querySelector('[data-output-for="' + input.id + '"]');
+    if (output) { output.textContent = formatValue(input); }
+  });
+
+  // ---- "Seen": report settled items the first time this page renders them.
+  // The server keeps only the first report per item, so a page reporting what others saw
+  // already costs one read. Hidden tabs report when they become visible.
+  var reported = new Set();
+  var pending = new Set();
+  var flushQueued = false;
+
+  function collect(root) {
+    if (!root.querySelectorAll) { return; }
+    var items = root.matches && root.matches("[data-item-id]") ? [root] : [];
+    items = items.concat(Array.prototype.slice.call(root.querySelectorAll("[data-item-id]")));
+    items.forEach(function (el) {
+      var key = el.getAttribute("data-item-id");
+      var state = el.getAttribute("data-state");
+      if (key && (state === "confirmed" || state === "rejected") && !reported.has(key)) { pending.add(key); }
+    });
+    if (pending.size && !flushQueued) {
+      flushQueued = true;
+      // After the next frame: the items are on screen, not just in the DOM.
+      requestAnimationFrame(function () { setTimeout(flush, 0); });
+    }
+  }
+
+  function flush() {
+    flushQueued = false;
+    var url = meta("seen-url");
+    if (!url || !pending.size) { return; }
+    if (document.visibilityState === "hidden") { return; }
+    var keys = Array.from(pending).slice(0, 100);
+    var body = new FormData();
+    body.append("csrfmiddlewaretoken", csrfToken());
+    keys.forEach(function (key) { body.append("key", key); pending.delete(key); reported.add(key); });
+    if (!(navigator.sendBeacon && navigator.sendBeacon(url, body))) {
+      fetch(url, { method: "POST", body: body, credentials: "same-origin", keepalive: true });
+    }
+    if (pending.size) { flush(); }
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && pending.size) { flush(); }
+  });
+
+  function startSeen() {
+    collect(document.body);
+    new MutationObserver(function (records) {
+      records.forEach(function (record) {
+        if (record.type === "attributes") {
+          collect(record.target);
+        } else {
+          record.addedNodes.forEach(collect);
+        }
+      });
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-state"] });
+  }
+
+  function start() {
+    startSeen();
+    resumeScenario();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,40 @@
+"""docker-compose.yml can't run here (no Docker engine), so check what it promises."""
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_has_every_part_of_the_scaled_out_app():
+    services = compose()["services"]
+    assert {"redis", "postgres", "web", "worker", "sweeper"} <= set(services)
+    assert "healthcheck" in services["redis"] and "healthcheck" in services["postgres"]
+    assert "daphne" in services["web"]["command"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "showcase", "worker"]
+    assert "beat" in services["sweeper"]["command"]
+
+
+def test_app_services_are_configured_only_by_environment_and_wait_for_healthy_backends():
+    services = compose()["services"]
+    for name in ("web", "worker", "sweeper"):
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgres://")
+        assert env["REDIS_URL"].startswith("redis://redis:")
+        assert "SECRET_KEY" in env
+        assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert "volumes" not in services[name], "configuration comes from the environment only"
+
+
+def test_every_variable_the_settings_read_is_documented_in_compose():
+    settings = (ROOT / "showcase" / "settings.py").read_text()
+    env = compose()["services"]["web"]["environment"]
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "HOST"):
+        assert f'"{name}"' in settings
+        assert name in env
