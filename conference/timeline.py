@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -130,9 +131,10 @@ def lane_for(event: Event, deliveries: list[Delivery], now: datetime) -> Lane:
     if deliveries:
         accepted_ms = marks[1].ms
         if len(settled) == len(deliveries):
-            window = Window(accepted_ms, max(_ms(t0, d.applied_at) for d in settled), open=False)
+            last_ms = max(_ms(t0, d.applied_at) for d in settled)
+            window = Window(accepted_ms, max(last_ms, accepted_ms), open=False)
         else:
-            window = Window(accepted_ms, _ms(t0, now), open=True)
+            window = Window(accepted_ms, max(_ms(t0, now), accepted_ms), open=True)
     state = {"ok": "confirmed", "rejected": "rejected"}.get(event.verdict, "pending")
     lane = Lane(event.key, event.pk, event.stream, event.text, state, marks, window)
     lane.span_ms = max([m.ms for m in marks] + [window.end_ms if window else 0])
@@ -140,8 +142,13 @@ def lane_for(event: Event, deliveries: list[Delivery], now: datetime) -> Lane:
 
 
 def lanes(stream: str | None = None, limit: int = 8) -> list[Lane]:
-    """The newest `limit` writes (of `stream`, or of every stream), newest first."""
-    events = Event.objects.order_by("-id")
+    """The newest `limit` writes (of `stream`, or of every stream), newest first.
+
+    Only writes that travelled (or are travelling) to a replica: seeded examples were put in
+    place already applied and have no lifecycle to draw.
+    """
+    travelled = Delivery.objects.filter(event=OuterRef("pk")).filter(Q(enqueue_count__gt=0) | Q(state=Delivery.QUEUED))
+    events = Event.objects.filter(Exists(travelled)).order_by("-id")
     if stream:
         events = events.filter(stream=stream)
     events = list(events[:limit])
@@ -150,9 +157,7 @@ def lanes(stream: str | None = None, limit: int = 8) -> list[Lane]:
     for delivery in Delivery.objects.filter(event__in=events):
         by_event.setdefault(delivery.event_id, []).append(delivery)
     now = timezone.now()
-    return [
-        lane_for(e, sorted(by_event.get(e.pk, []), key=lambda d: order.get(d.replica_id, 99)), now) for e in events
-    ]
+    return [lane_for(e, sorted(by_event.get(e.pk, []), key=lambda d: order.get(d.replica_id, 99)), now) for e in events]
 
 
 def nice_step(span_ms: float, ticks: int = 5) -> int:
@@ -168,9 +173,10 @@ def nice_step(span_ms: float, ticks: int = 5) -> int:
 
 
 def _place_labels(marks: list[Mark], x_max: float) -> int:
-    """Put each label in the first row where it overlaps nothing; return the rows used."""
+    """Put each label, in lifecycle order, in the first row where it overlaps nothing; return
+    the rows used. Lifecycle order keeps labels readable top-down when marks bunch up."""
     rows: list[list[tuple[float, float]]] = []
-    for mark in sorted(marks, key=lambda m: (m.x, m.ms)):
+    for mark in marks:
         width = len(mark.label) * CHAR_W
         left, right = mark.x - 3, mark.x - 3 + width
         mark.anchor = "start"

@@ -41,7 +41,7 @@ def staff_only(view):
     return wrapped
 
 
-def _panel_context(form: LagForm | None = None, notice: str = "") -> dict:
+def _panel_context(form: LagForm | None = None, notice: str = "", failed: bool = False) -> dict:
     settings_now = LagSettings.load()
     form = form or LagForm()
     sliders = [
@@ -59,6 +59,7 @@ def _panel_context(form: LagForm | None = None, notice: str = "") -> dict:
         "sliders": sliders,
         "presets": [{"preset": p, "active": _is_active(p, settings_now, form.replicas)} for p in PRESETS],
         "notice": notice,
+        "failed": failed,
     }
 
 
@@ -71,7 +72,7 @@ def _is_active(preset, settings_now: LagSettings, replicas) -> bool:
 
 def _panel_response(request, form: LagForm | None = None, notice: str = "", status: int = 200):
     """htmx gets the panel to swap in; a plain POST is redirected back (or shown its errors)."""
-    context = _panel_context(form, notice)
+    context = _panel_context(form, notice, failed=status >= 400)
     if request.htmx:
         return render(request, "conference/control.html#panel", context, status=status)
     if status < 400:
@@ -112,15 +113,11 @@ def control_lag(request):
 def control_preset(request):
     preset = PRESETS_BY_SLUG.get(request.POST.get("preset", ""))
     if preset is None:
-        form = LagForm()
-        form.add_error(None, "Unknown preset.")
-        return _panel_response(request, form, "Nothing changed.", status=400)
+        return _panel_response(request, notice="Unknown preset. Nothing changed.", status=400)
     try:
         saved = lag.update(preset.changes, preset.replica_lag)
     except ValidationError as error:
-        form = LagForm()
-        form.add_error(None, error.messages)
-        return _panel_response(request, form, "Nothing changed.", status=400)
+        return _panel_response(request, notice=f"{' '.join(error.messages)} Nothing changed.", status=400)
     return _panel_response(request, notice=f"{preset.title}. {_summary(saved)}")
 
 

@@ -18,24 +18,28 @@ DEMOS = (
         "Optimistic UI",
         "spinner for as long as the lag",
         "shows it at once, pending; confirmed by push",
+        ready=True,
     ),
     Demo(
         "read-your-writes",
         "Read your writes",
         "“where is my comment?”",
         "your session always sees its own writes",
+        ready=True,
     ),
     Demo(
         "pending",
         "Explicit pending state",
         "“Done!” while nothing is done",
         "received → processing → completed",
+        ready=True,
     ),
     Demo(
         "push",
         "Server push",
         "stale until reload, or polls",
         "WebSocket push the moment a replica applies",
+        ready=True,
     ),
     Demo(
         "monotonic-reads",

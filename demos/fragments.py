@@ -56,8 +56,25 @@ def curtain_replicas(oob: bool = False) -> str:
     return "".join(curtain_replica(r.name, oob) for r in Replica.objects.all())
 
 
+def _demo_pushers() -> dict:
+    # Imported late: the demo modules import the push layer, which imports this module.
+    from . import optimistic, push_demo
+
+    return {"optimistic": optimistic.pushed, "push": push_demo.pushed}
+
+
 def stream_update(stream: str, replica_name: str) -> str:
     """What a demo page of `stream` shows after `replica_name` applied something; '' if none."""
+    pusher = _demo_pushers().get(stream)
+    return pusher(replica_name) if pusher else ""
+
+
+def session_update(event, replica_name: str) -> str:
+    """What only the writer's own pages show after `replica_name` settled their write."""
+    from . import pending
+
+    if event.stream == "pending":
+        return pending.pushed_to_session(replica_name, event)
     return ""
 
 
@@ -78,4 +95,8 @@ def snapshot(group: str) -> str:
         return lag_badge(oob=True)
     if group == "curtain":
         return curtain_log(oob=True) + curtain_replicas(oob=True) + timeline(oob=True)
+    if group.startswith("stream."):
+        stream = group.removeprefix("stream.")
+        # The fast replica serves every live demo list; a reconnecting page catches up from it.
+        return stream_update(stream, "fast") + timeline(stream, oob=True)
     return ""

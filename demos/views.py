@@ -3,15 +3,11 @@ import uuid
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from conference import ratelimit
-from push import broadcast
 from showcase.celery import app as celery_app
-from store import log
 
-from . import fragments
+from . import fragments, writes
 from .catalog import BY_SLUG, CURTAIN, DEMOS, STREAMS
 
 
@@ -37,6 +33,7 @@ def curtain(request):
 
 @require_GET
 def demo(request, slug: str):
+    """Demos not built yet; the built ones have their own routes in demos/urls.py."""
     if slug not in BY_SLUG:
         raise Http404("No such demo.")
     return render(request, "demos/coming_soon.html", {"demo": BY_SLUG[slug]})
@@ -47,29 +44,12 @@ def write(request, stream: str):
     """Append one item to `stream`'s part of the log: 202 with the event's position."""
     if stream not in STREAMS:
         raise Http404("No such stream.")
-    submitted_at = timezone.now()
-    if not request.session.session_key:
-        request.session.save()
-    context = {"stream": stream, "text": request.POST.get("text", "")}
-    if refused := ratelimit.check(request):
-        return _write_form(request, {**context, "error": refused}, status=429)
-    try:
-        text = log.clean_text(request.POST.get("text", ""))
-        result = log.append(
-            stream,
-            request.POST.get("key", ""),
-            {"text": text},
-            session_key=request.session.session_key,
-            submitted_at=submitted_at,
-        )
-    except log.KeyConflict as error:
-        return _write_form(request, {**context, "error": str(error)}, status=409)
-    except log.CommandError as error:
-        return _write_form(request, {**context, "error": str(error)}, status=400)
-    if result.created:
-        broadcast.accepted(result.event)
-    response = _write_form(request, {"stream": stream, "accepted": result.event}, status=202)
-    response["X-Event-Position"] = str(result.event.pk)
+    outcome = writes.accept(request, stream)
+    if outcome.error:
+        context = {"stream": stream, "text": request.POST.get("text", ""), "error": outcome.error}
+        return _write_form(request, context, status=outcome.status)
+    response = _write_form(request, {"stream": stream, "accepted": outcome.event}, status=202)
+    response["X-Event-Position"] = str(outcome.event.pk)
     return response
 
 

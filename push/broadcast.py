@@ -1,6 +1,8 @@
 """Server push: after the store changes, render each affected fragment once and publish it
 to the Channels group that shows it. Consumers only forward the HTML."""
 
+import hashlib
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.utils import timezone
@@ -14,6 +16,11 @@ CURTAIN = "curtain"
 
 def stream_group(stream: str) -> str:
     return f"stream.{stream}"
+
+
+def session_group(session_key: str) -> str:
+    """Pushes meant for one browser session's pages only (its own writes' outcome)."""
+    return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:32]
 
 
 def send(group: str, html: str) -> None:
@@ -35,7 +42,12 @@ def applied(replica_name: str, deliveries: list[Delivery]) -> None:
     for stream in sorted({d.event.stream for d in deliveries}):
         html = fragments.stream_update(stream, replica_name)
         if html:
-            send(stream_group(stream), html)
+            send(stream_group(stream), html + fragments.timeline(stream, oob=True))
+    for delivery in deliveries:
+        if delivery.event.session_key:
+            html = fragments.session_update(delivery.event, replica_name)
+            if html:
+                send(session_group(delivery.event.session_key), html)
     Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(pushed_at=timezone.now())
     # Drawn after pushed_at is stored, so the lane already shows this push.
     send(CURTAIN, fragments.timeline(oob=True))

@@ -4,6 +4,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from demos import fragments
+from push.broadcast import session_group
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -17,11 +18,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
         asked = parse_qs(self.scope["query_string"].decode()).get("g", [])
         known = fragments.known_groups()
         self.joined = ["lag", *sorted({g for g in asked if g in known and g != "lag"})]
+        session = self.scope.get("session")
+        if session is not None and session.session_key:
+            self.joined.append(session_group(session.session_key))
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         for group in self.joined:
-            await self.send(text_data=await database_sync_to_async(fragments.snapshot)(group))
+            if snapshot := await database_sync_to_async(fragments.snapshot)(group):
+                await self.send(text_data=snapshot)
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "joined", []):

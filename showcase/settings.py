@@ -141,7 +141,15 @@ LOGIN_URL = "/admin/login/"
 RATELIMIT_WRITES = int(os.environ.get("RATELIMIT_WRITES", "10"))
 RATELIMIT_WINDOW_S = int(os.environ.get("RATELIMIT_WINDOW_S", "10"))
 
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+def _redis_url() -> str:
+    if url := os.environ.get("REDIS_URL"):
+        return url
+    # `make demo` leaves the embedded server's address here, so `manage.py lag` finds it.
+    embedded = VAR_DIR / "redis_url"
+    return embedded.read_text().strip() if embedded.exists() else "redis://127.0.0.1:6379/0"
+
+
+REDIS_URL = _redis_url()
 
 CHANNEL_LAYERS = {
     "default": {

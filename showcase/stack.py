@@ -291,6 +291,7 @@ def main() -> None:
     try:
         if not stack.redis_url:
             stack.start_redis()
+            (ROOT / "var" / "redis_url").write_text(stack.redis_url)
             print(f"redis: embedded at {stack.redis_url}", flush=True)
         stack.manage("migrate", "--noinput")
         print(stack.manage("seed").strip(), flush=True)
@@ -313,6 +314,7 @@ def main() -> None:
         print("\nstopping…", flush=True)
     finally:
         stack.stop()
+        (ROOT / "var" / "redis_url").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

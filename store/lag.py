@@ -1,5 +1,6 @@
 """Lag settings: validated changes, the countdown each delivery waits, and the badge text."""
 
+import logging
 import random
 from datetime import timedelta
 
@@ -7,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .models import LagSettings, Replica
+
+logger = logging.getLogger(__name__)
 
 FIELDS = ("delay_ms", "jitter_ms", "failure_rate", "paused", "reorder")
 
@@ -67,9 +70,14 @@ def after_change(was_paused: bool, paused: bool) -> None:
 
 
 def announce() -> None:
+    """Tell every open page. The change is saved either way; a page that missed the push
+    gets the new badge with its next connect's snapshot."""
     from push import broadcast
 
-    broadcast.lag_changed()
+    try:
+        broadcast.lag_changed()
+    except Exception as error:  # noqa: BLE001 - Redis down must not undo a saved setting
+        logger.warning("lag saved, but open pages were not told: %s", error)
 
 
 def describe() -> dict:

@@ -55,6 +55,7 @@ def redis_server(tmp_path_factory):
 
     from showcase.celery import app
 
+    settings.REDIS_URL = stack.redis_url
     settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [stack.redis_url]
     channel_layers.backends.clear()
     app.conf.broker_url = stack.redis_url

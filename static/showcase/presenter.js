@@ -67,8 +67,10 @@
         resolve();
       }
       function onAfter(event) {
-        var elt = event.detail && event.detail.elt;
-        if (elt && (elt === form || form.contains(elt) || (elt.contains && elt.contains(form)))) { done(); }
+        // After an outerHTML swap htmx reports on a parent; the request's own element is in requestConfig.
+        var config = event.detail && event.detail.requestConfig;
+        var elt = (config && config.elt) || (event.detail && event.detail.elt);
+        if (elt && (elt === form || form.contains(elt))) { done(); }
       }
       document.addEventListener("htmx:afterRequest", onAfter);
     });

@@ -1,0 +1,84 @@
+"""Explicit pending state: say "received", show the steps, finish by push (or a poll)."""
+
+from django.http import Http404
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET, require_POST
+
+from store.models import Delivery, Event
+
+from . import code, fragments, reads, writes
+from .catalog import BY_SLUG
+from .forms import form_context
+
+DEMO = BY_SLUG["pending"]
+REPLICA = "fast"
+TEMPLATE = "demos/pending.html"
+FORM = {"button": "Place order", "placeholder": "What do you order? e.g. 2 tickets", "label": "Your order"}
+WAITING = "Order being processed…"
+
+
+def order_of(event: Event) -> reads.Item:
+    delivery = Delivery.objects.get(event=event, replica_id=REPLICA)
+    state = {Delivery.QUEUED: "pending", Delivery.APPLIED: "confirmed", Delivery.REJECTED: "rejected"}
+    return reads.Item(event.key, event.text, event.pk, state[delivery.state], event.reason, own=True)
+
+
+def my_orders(session_key: str) -> list[reads.Item]:
+    events = Event.objects.filter(stream=DEMO.slug, session_key=session_key).order_by("-id")[:10]
+    return [order_of(e) for e in events] if session_key else []
+
+
+@require_GET
+def page(request):
+    orders = my_orders(request.session.session_key or "")
+    waiting = any(o.state == "pending" for o in orders)
+    form = form_context(request, "pending-write", **FORM, waiting=WAITING if waiting else "")
+    context = {
+        "demo": DEMO,
+        "timeline": fragments.timeline(DEMO.slug),
+        "orders": orders,
+        **form,
+        "code": [code.python(write), code.python(order)],
+    }
+    return render(request, TEMPLATE, context)
+
+
+@require_POST
+def write(request):
+    """202 and an explicit pending state; the form stays disabled until the order is final."""
+    outcome = writes.accept(request, DEMO.slug, kind="order.placed")
+    if outcome.error:
+        form = form_context(request, "pending-write", outcome, **FORM)
+        return writes.response(render_to_string(f"{TEMPLATE}#order-form", form, request), outcome)
+    event = outcome.event
+    form = form_context(request, "pending-write", **FORM, waiting=WAITING)
+    form["key"] = event.key  # a second click re-sends the same key: still one order
+    html = render_to_string(f"{TEMPLATE}#order-form", form, request)
+    html += render_to_string(f"{TEMPLATE}#naive-done", {"event": event})
+    html += render_to_string(f"{TEMPLATE}#order-new", {"order": order_of(event)}, request)
+    return writes.response(html, outcome)
+
+
+@require_GET
+def order(request, key: str):
+    """The polling fallback: the order card, plus a fresh form once the order is final."""
+    event = Event.objects.filter(key=key, stream=DEMO.slug).first()
+    if event is None or event.session_key != request.session.session_key:
+        raise Http404("No such order in this session.")
+    return render(request, "demos/pending_update.html", update_context(request, event, oob=False))
+
+
+def update_context(request, event: Event, oob) -> dict:
+    card = order_of(event)
+    context = {"order": card, "oob": oob, "final": card.state != "pending"}
+    if context["final"]:
+        context.update(form_context(request, "pending-write", **FORM), form_oob=True)
+    return context
+
+
+def pushed_to_session(replica: str, event: Event) -> str:
+    """For the writer's own sockets: the final card and a form that takes the next order."""
+    if replica != REPLICA:
+        return ""
+    return render_to_string("demos/pending_update.html", update_context(None, event, oob="true"))

@@ -1,0 +1,64 @@
+"""Read your writes: a session token (position of the session's last write) that reads honour."""
+
+from asgiref.sync import sync_to_async
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from . import code, fragments, reads, writes
+from .catalog import BY_SLUG
+from .forms import form_context
+
+DEMO = BY_SLUG["read-your-writes"]
+REPLICA = "slow"
+TEMPLATE = "demos/read_your_writes.html"
+FORM = {"button": "Comment", "placeholder": "Leave a comment…", "label": "Your comment", "htmx": False}
+
+
+@require_GET
+async def page(request):
+    """Async, so the bounded wait for the replica blocks no other request."""
+    strategy = request.GET.get("strategy") or await request.session.aget("ryw_strategy", "merge")
+    if strategy not in reads.STRATEGIES:
+        strategy = "merge"
+    await request.session.aset("ryw_strategy", strategy)
+    token = await request.session.aget("ryw_token", 0)
+    waited_ms = 0
+    if strategy == "wait" and token:
+        waited_ms = await reads.wait_for_token(REPLICA, token)
+    return await sync_to_async(render_page)(request, strategy, token, waited_ms)
+
+
+def render_page(request, strategy: str, token: int, waited_ms: int):
+    session_key = request.session.session_key or ""
+    read = reads.read_your_writes(strategy, REPLICA, DEMO.slug, session_key, token)
+    context = {
+        "demo": DEMO,
+        "timeline": fragments.timeline(DEMO.slug),
+        "replica": REPLICA,
+        "checkpoint": reads.checkpoint(REPLICA),
+        "naive_items": reads.replica_items(REPLICA, DEMO.slug, session_key=session_key),
+        "read": read,
+        "waited_ms": waited_ms,
+        "strategy": strategy,
+        "strategies": reads.STRATEGIES,
+        "token": token,
+        **form_context(request, "ryw-write", **FORM),
+        "code": [code.python(write), code.python(reads.read_your_writes), code.python(reads.wait_for_token)],
+    }
+    if error := request.session.pop("ryw_error", None):
+        context.update(error=error["message"], text=error["text"])
+    return render(request, TEMPLATE, context)
+
+
+@require_POST
+def write(request):
+    """Post, remember the write's position as this session's token, redirect to the page."""
+    outcome = writes.accept(request, DEMO.slug, kind="comment.added")
+    if outcome.event:
+        request.session["ryw_token"] = max(outcome.event.pk, request.session.get("ryw_token", 0))
+    else:
+        request.session["ryw_error"] = {"message": outcome.error, "text": request.POST.get("text", "")[:200]}
+    response = redirect(reverse("demo", args=[DEMO.slug]))
+    response.status_code = 303  # see other: the browser GETs the page, never re-POSTs
+    return response

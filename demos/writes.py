@@ -1,0 +1,52 @@
+"""The one write path every page shares: rate limit, validate, append, announce."""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from conference import ratelimit
+from push import broadcast
+from store import log
+from store.models import Event
+
+
+@dataclass(frozen=True)
+class Outcome:
+    event: Event | None = None
+    error: str = ""
+    status: int = 202
+
+
+def accept(request, stream: str, kind: str = "item.added") -> Outcome:
+    """Append the POSTed text to `stream` under the client's idempotency key."""
+    submitted_at = timezone.now()
+    if not request.session.session_key:
+        request.session.save()
+    if refused := ratelimit.check(request):
+        return Outcome(error=refused, status=429)
+    try:
+        text = log.clean_text(request.POST.get("text", ""))
+        result = log.append(
+            stream,
+            request.POST.get("key", ""),
+            {"text": text},
+            kind=kind,
+            session_key=request.session.session_key,
+            submitted_at=submitted_at,
+        )
+    except log.KeyConflict as error:
+        return Outcome(error=str(error), status=409)
+    except log.CommandError as error:
+        return Outcome(error=str(error), status=400)
+    if result.created:
+        broadcast.accepted(result.event)
+    return Outcome(event=result.event)
+
+
+def response(html: str, outcome: Outcome):
+    from django.http import HttpResponse
+
+    response = HttpResponse(html, status=outcome.status)
+    if outcome.event:
+        response["X-Event-Position"] = str(outcome.event.pk)
+    return response

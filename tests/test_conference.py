@@ -1,0 +1,531 @@
+"""Unit tests of conference mode: control panel, presets, scenarios, join URL and QR code,
+the websocket origin check on the LAN, timelines, the seen beacon and the rate limit."""
+
+import io
+import re
+import runpy
+import socket
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import segno
+import zxingcpp
+from asgiref.sync import async_to_sync
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.security.websocket import AllowedHostsOriginValidator
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client, RequestFactory, override_settings
+from PIL import Image
+
+from conference import join, ratelimit, timeline
+from conference.forms import LagForm
+from conference.presets import PRESETS
+from conference.scenarios import BY_SLUG as SCENARIOS
+from conference.templatetags.conference import neighbours, walk
+from demos.catalog import CURTAIN, DEMOS
+from demos.management.commands.seed import EXAMPLES
+from store import data, projector
+from store.models import Delivery, Event, LagSettings, Replica
+from tests import factories
+from tests.conftest import wait_until
+
+pytestmark = pytest.mark.django_db
+
+SETTINGS_FILE = Path(__file__).resolve().parent.parent / "showcase" / "settings.py"
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(autouse=True)
+def replicas(settings, redis_server):
+    settings.REDIS_URL = redis_server
+    data.ensure_replicas()
+
+
+def staff_client() -> Client:
+    user = get_user_model().objects.create_user("presenter", password="x", is_staff=True)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def lag_now() -> dict:
+    lag = LagSettings.load()
+    return {
+        "delay_ms": lag.delay_ms,
+        "jitter_ms": lag.jitter_ms,
+        "failure_rate": lag.failure_rate,
+        "paused": lag.paused,
+        "slow": Replica.objects.get(pk="slow").extra_lag_ms,
+    }
+
+
+# ---- Control panel
+
+
+def test_control_panel_sends_anyone_but_staff_to_log_in(client):
+    response = client.get("/control/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/?next=/control/")
+
+
+@pytest.mark.parametrize(
+    "path, data",
+    [
+        ("/control/lag/", {"delay_ms": 12345}),
+        ("/control/lag/", {"paused": "1"}),
+        ("/control/preset/", {"preset": "bad-wifi"}),
+        ("/control/reset/", {}),
+    ],
+)
+def test_a_post_by_a_logged_in_non_staff_user_changes_nothing(path, data):
+    factories.write("keep me")
+    user = get_user_model().objects.create_user("someone", password="x")
+    client = Client()
+    client.force_login(user)
+    before = lag_now()
+    response = client.post(path, data)
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert lag_now() == before
+    assert Event.objects.filter(payload__text="keep me").exists()
+
+
+def test_an_htmx_post_by_a_stranger_is_told_to_log_in():
+    response = Client().post("/control/lag/", {"delay_ms": 5}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith("/admin/login/")
+    assert LagSettings.load().delay_ms != 5
+
+
+def test_staff_see_the_panel_with_sliders_presets_and_reset():
+    body = staff_client().get("/control/").content.decode()
+    for name in ("delay_ms", "jitter_ms", "failure_rate", "replica_fast", "replica_slow"):
+        assert f'name="{name}"' in body
+    for preset in PRESETS:
+        assert f'data-preset="{preset.slug}"' in body
+    assert 'data-control="reset"' in body and 'data-control="partition"' in body
+    assert 'name="csrfmiddlewaretoken"' in body
+
+
+def test_a_plain_post_changes_the_lag_and_redirects_back_to_the_panel():
+    client = staff_client()
+    response = client.post("/control/lag/", {"delay_ms": 2500, "jitter_ms": 100, "replica_slow": 4000})
+    assert response.status_code == 302 and response["Location"] == "/control/"
+    assert lag_now() | {"failure_rate": None, "paused": None} == {
+        "delay_ms": 2500,
+        "jitter_ms": 100,
+        "failure_rate": None,
+        "paused": None,
+        "slow": 4000,
+    }
+    assert "Saved." in client.get("/control/").content.decode()
+
+
+def test_an_htmx_post_answers_with_the_panel_alone():
+    response = staff_client().post("/control/lag/", {"delay_ms": 1500}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<div id="control-panel"') and "<html" not in body
+    assert "Saved." in body and LagSettings.load().delay_ms == 1500
+
+
+def test_a_partial_change_leaves_the_other_settings_alone():
+    factories.lag(delay_ms=700, jitter_ms=300, failure_rate=0.1)
+    staff_client().post("/control/lag/", {"paused": "1"})
+    lag = LagSettings.load()
+    assert (lag.paused, lag.delay_ms, lag.jitter_ms, lag.failure_rate) == (True, 700, 300, 0.1)
+    staff_client_again = Client()
+    staff_client_again.force_login(get_user_model().objects.get(username="presenter"))
+    staff_client_again.post("/control/lag/", {"paused": "0"})
+    assert LagSettings.load().paused is False
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"delay_ms": 30_001}, "less than or equal to 30000"),
+        ({"delay_ms": -1}, "greater than or equal to 0"),
+        ({"jitter_ms": 10_001}, "less than or equal to 10000"),
+        ({"failure_rate": 1.5}, "less than or equal to 1"),
+        ({"delay_ms": "soon"}, "Enter a whole number"),
+        ({"delay_ms": 100, "replica_slow": 99_999}, "less than or equal to 30000"),
+        ({}, "Nothing to change"),
+    ],
+)
+@pytest.mark.parametrize("htmx", [True, False])
+def test_out_of_range_is_refused_with_a_clear_message_and_nothing_changes(data, message, htmx):
+    factories.lag(delay_ms=700)
+    before = lag_now()
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    response = staff_client().post("/control/lag/", data, **headers)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert 'role="alert"' in response.content.decode()
+    assert lag_now() == before
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.slug)
+def test_presets_apply_their_values(preset):
+    factories.lag(delay_ms=12_345, jitter_ms=1, failure_rate=0.5, paused=False)
+    response = staff_client().post("/control/preset/", {"preset": preset.slug}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    lag = LagSettings.load()
+    for name, value in preset.changes.items():
+        assert getattr(lag, name) == value
+    for name, value in preset.replica_lag.items():
+        assert Replica.objects.get(pk=name).extra_lag_ms == value
+    assert re.search(rf'data-preset="{preset.slug}"\s+class="preset preset--active"', response.content.decode())
+
+
+def test_an_unknown_preset_changes_nothing():
+    before = lag_now()
+    response = staff_client().post("/control/preset/", {"preset": "dial-up"})
+    assert response.status_code == 400 and "Unknown preset" in response.content.decode()
+    assert lag_now() == before
+
+
+def test_reset_empties_the_log_and_seeds_the_examples():
+    factories.write("a write from the audience")
+    response = staff_client().post("/control/reset/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert not Event.objects.filter(payload__text="a write from the audience").exists()
+    assert Event.objects.count() == sum(len(texts) for texts in EXAMPLES.values())
+    assert set(Replica.objects.values_list("checkpoint", flat=True)) == {Event.objects.order_by("-id").first().pk}
+
+
+def test_the_control_panel_needs_a_csrf_token():
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(get_user_model().objects.create_user("p2", password="x", is_staff=True))
+    assert client.post("/control/lag/", {"delay_ms": 5}).status_code == 403
+    assert LagSettings.load().delay_ms != 5
+
+
+# ---- Scenarios, presenter mode and the keyboard walk
+
+
+def test_every_demo_and_the_curtain_has_a_scenario_whose_lag_the_panel_accepts():
+    assert set(SCENARIOS) == {CURTAIN, *(d.slug for d in DEMOS)}
+    for scenario in SCENARIOS.values():
+        form = LagForm({k: str(v) for k, v in scenario.as_data()["lag"].items()})
+        assert form.is_valid(), (scenario.slug, form.errors)
+        assert scenario.texts and all(0 < len(t) <= 140 for t in scenario.texts)
+
+
+def test_scenario_button_is_for_staff_only():
+    assert "data-scenario-run" not in Client().get("/curtain/").content.decode()
+    body = staff_client().get("/curtain/").content.decode()
+    assert "data-scenario-run" in body and 'id="scenario-data"' in body
+    assert SCENARIOS[CURTAIN].title in body
+
+
+def test_arrow_keys_walk_index_curtain_then_demos_in_catalog_order():
+    assert walk() == ["/", "/curtain/", *(f"/demos/{d.slug}/" for d in DEMOS)]
+    assert neighbours("/") == (None, "/curtain/")
+    assert neighbours("/curtain/") == ("/", f"/demos/{DEMOS[0].slug}/")
+    assert neighbours(f"/demos/{DEMOS[-1].slug}/") == (f"/demos/{DEMOS[-2].slug}/", None)
+    assert neighbours("/control/") == (None, None)
+    body = Client().get("/curtain/").content.decode()
+    assert '<link rel="prev" href="/">' in body and f'<link rel="next" href="/demos/{DEMOS[0].slug}/">' in body
+
+
+def test_presenter_mode_is_remembered_in_the_session(client):
+    assert 'class="presenter' not in client.get("/").content.decode()
+    assert client.post("/presenter/", {"on": "1"}, HTTP_HX_REQUEST="true").status_code == 204
+    assert 'class="presenter ' in client.get("/").content.decode()
+    response = client.post("/presenter/", {"on": "0", "next": "https://evil.example/"})
+    assert response["Location"] == "/"
+    assert 'class="presenter' not in client.get("/").content.decode()
+
+
+# ---- Join page, QR code and the LAN
+
+
+def settings_when_serving_the_lan(monkeypatch) -> dict:
+    """Run showcase/settings.py as `HOST=0.0.0.0 make demo` would, on a machine at 192.168.1.23."""
+
+    class NoRoute:
+        def __init__(self, *args):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *args):
+            return False
+
+        def connect(self, address):
+            raise OSError("no route")
+
+    with monkeypatch.context() as patch:
+        patch.setenv("HOST", "0.0.0.0")
+        patch.delenv("ALLOWED_HOSTS", raising=False)
+        patch.setattr(socket, "gethostname", lambda: "stage-laptop")
+        patch.setattr(socket, "getaddrinfo", lambda *a, **k: [(2, 1, 6, "", ("192.168.1.23", 0))])
+        patch.setattr(socket, "socket", NoRoute)
+        return runpy.run_path(str(SETTINGS_FILE))
+
+
+def test_join_url_is_the_lan_address_when_serving_the_lan(monkeypatch):
+    lan = settings_when_serving_the_lan(monkeypatch)
+    assert "192.168.1.23" in lan["ALLOWED_HOSTS"]
+    with override_settings(HOST="0.0.0.0", PORT=8000, ALLOWED_HOSTS=lan["ALLOWED_HOSTS"]):
+        request = RequestFactory().get("/join/", HTTP_HOST="127.0.0.1:8000")
+        assert join.join_url(request) == "http://192.168.1.23:8000/"
+        # Opened through the LAN address already: keep it.
+        request = RequestFactory().get("/join/", HTTP_HOST="192.168.1.23:8000")
+        assert join.join_url(request) == "http://192.168.1.23:8000/"
+        body = Client().get("/join/", HTTP_HOST="localhost:8000").content.decode()
+        assert "http://192.168.1.23:8000/" in body and "only works on this machine" not in body
+
+
+def test_join_url_is_this_address_when_serving_only_this_machine():
+    with override_settings(HOST="127.0.0.1", PORT=8000, ALLOWED_HOSTS=["127.0.0.1"]):
+        response = Client().get("/join/", HTTP_HOST="127.0.0.1:8000")
+        assert "http://127.0.0.1:8000/" in response.content.decode()
+        assert "HOST=0.0.0.0 make demo" in response.content.decode()
+
+
+def test_the_websocket_origin_check_accepts_the_lan_address_and_no_other(monkeypatch):
+    lan = settings_when_serving_the_lan(monkeypatch)
+    assert "*" not in lan["ALLOWED_HOSTS"]
+
+    class Accept(AsyncWebsocketConsumer):
+        async def connect(self):
+            await self.accept()
+
+    with override_settings(ALLOWED_HOSTS=lan["ALLOWED_HOSTS"], DEBUG=False):
+        app = AllowedHostsOriginValidator(Accept.as_asgi())
+
+    async def connects(origin: bytes | None) -> bool:
+        headers = [(b"origin", origin)] if origin else []
+        comm = WebsocketCommunicator(app, "/ws/live/?g=lag", headers=headers)
+        connected, _ = await comm.connect()
+        await comm.disconnect()
+        return connected
+
+    def check(origin):
+        return async_to_sync(connects)(origin)
+
+    assert check(b"http://192.168.1.23:8000")
+    assert check(b"http://localhost:8000")
+    assert not check(b"http://evil.example:8000")
+    assert not check(b"http://192.168.1.23.evil.example")
+    assert not check(b"http://192.168.1.24:8000")
+    assert not check(None)
+
+
+def test_the_qr_code_is_inline_svg_that_decodes_to_the_url():
+    url = "http://192.168.1.23:8000/"
+    svg = join.qr_svg(url)
+    assert (
+        svg.startswith("<svg")
+        and "viewBox" in svg
+        and "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    )
+    png = io.BytesIO()
+    segno.make(url, error="m").save(png, kind="png", scale=8)
+    png.seek(0)
+    assert [r.text for r in zxingcpp.read_barcodes(Image.open(png))] == [url]
+
+
+# ---- Timelines
+
+
+def at(event: Event, **offsets_ms) -> None:
+    """Move an event's and its deliveries' timestamps to fixed offsets from its submit."""
+    t0 = event.submitted_at
+    moments = {k: t0 + timedelta(milliseconds=v) if v is not None else None for k, v in offsets_ms.items()}
+    Event.objects.filter(pk=event.pk).update(
+        accepted_at=moments["accepted"], **({"seen_at": moments["seen"]} if "seen" in moments else {})
+    )
+    for name in ("fast", "slow"):
+        if name in moments:
+            Delivery.objects.filter(event=event, replica=name).update(
+                applied_at=moments[name], pushed_at=moments.get(f"{name}_pushed")
+            )
+
+
+def parse(svg: str) -> ET.Element:
+    return ET.fromstring(svg)  # noqa: S314 - our own output; parsing proves it is well formed
+
+
+def marks(lane: ET.Element) -> dict[str, int]:
+    found = {}
+    for g in lane.iter(f"{SVG}g"):
+        if "data-mark" in g.attrib:
+            found[g.get("data-replica") or g.get("data-mark")] = int(g.get("data-ms"))
+    return found
+
+
+def lane_of(svg: ET.Element, event: Event) -> ET.Element:
+    return next(g for g in svg.iter(f"{SVG}g") if g.get("data-lane") == event.key)
+
+
+def applied(event: Event, *names: str) -> None:
+    for name in names:
+        projector.apply(name, event.pk)
+
+
+def test_a_lane_shows_each_step_in_ms_and_shades_accepted_to_last_applied():
+    event = factories.write("travelling")
+    Delivery.objects.filter(event=event).update(enqueue_count=1)
+    applied(event, "fast", "slow")
+    at(event, accepted=5, fast=1010, fast_pushed=1030, slow=3020, seen=1100)
+    svg = parse(timeline.timeline_svg())
+    lane = lane_of(svg, event)
+    assert marks(lane) == {"submitted": 0, "accepted": 5, "fast": 1010, "slow": 3020, "pushed": 1030, "seen": 1100}
+    window = next(lane.iter(f"{SVG}rect"))
+    assert window.get("data-window-ms") == str(3020 - 5) and window.get("data-window-open") == "false"
+    assert "inconsistent for 3015 ms" in ET.tostring(lane, encoding="unicode")
+    # The shading starts at "accepted" and ends at the slow replica's mark.
+    circles = {g.get("data-replica") or g.get("data-mark"): g.find(f"{SVG}circle") for g in lane.iter(f"{SVG}g")}
+    x0, width = float(window.get("x")), float(window.get("width"))
+    assert x0 == pytest.approx(float(circles["accepted"].get("cx")), abs=0.2)
+    assert x0 + width == pytest.approx(float(circles["slow"].get("cx")), abs=0.2)
+
+
+def test_the_window_stays_open_while_a_replica_lags():
+    event = factories.write("half way")
+    Delivery.objects.filter(event=event).update(enqueue_count=1)
+    applied(event, "fast")
+    lane = lane_of(parse(timeline.timeline_svg()), event)
+    window = next(lane.iter(f"{SVG}rect"))
+    assert window.get("data-window-open") == "true"
+    assert "slow" not in marks(lane) and "fast" in marks(lane)
+    assert "still inconsistent" in ET.tostring(lane, encoding="unicode")
+
+
+def test_a_rejected_write_is_drawn_as_rejected():
+    factories.lag(failure_rate=1.0)
+    event = factories.write("refused")
+    Delivery.objects.filter(event=event).update(enqueue_count=1)
+    applied(event, "fast", "slow")
+    lane = lane_of(parse(timeline.timeline_svg()), event)
+    kinds = {g.get("data-mark") for g in lane.iter(f"{SVG}g") if g.get("data-mark")}
+    assert "rejected" in kinds and "applied" not in kinds
+
+
+def test_users_text_in_the_svg_is_escaped():
+    nasty = '</text><script>alert(1)</script><text> & "quotes"'
+    event = factories.write(nasty)
+    Delivery.objects.filter(event=event).update(enqueue_count=1)
+    svg = timeline.timeline_svg()
+    assert "<script>" not in svg
+    assert nasty in ET.tostring(lane_of(parse(svg), event), encoding="unicode", method="text")
+
+
+def test_seeded_examples_have_no_lane_and_streams_filter():
+    data.seed({"curtain": ["example"]})
+    mine = factories.write("mine", stream="optimistic")
+    theirs = factories.write("theirs", stream="push")
+    Delivery.objects.filter(event__in=[mine, theirs]).update(enqueue_count=1)
+    all_lanes = [g.get("data-lane") for g in parse(timeline.timeline_svg()).iter(f"{SVG}g") if g.get("data-lane")]
+    assert all_lanes == [theirs.key, mine.key]
+    only = [g.get("data-lane") for g in parse(timeline.timeline_svg("optimistic")).iter() if g.get("data-lane")]
+    assert only == [mine.key]
+    assert [lane.key for lane in timeline.lanes(limit=1)] == [theirs.key]
+
+
+def test_labels_that_bunch_up_go_to_separate_rows_without_overlapping():
+    event = factories.write("instant")
+    Delivery.objects.filter(event=event).update(enqueue_count=1)
+    applied(event, "fast", "slow")
+    at(event, accepted=1, fast=2, fast_pushed=3, slow=4, seen=5)
+    built = timeline.build()
+    lane = built.lanes[0]
+    boxes = [
+        (m.row, m.x - 3 if m.anchor == "start" else m.x + 3 - len(m.label) * timeline.CHAR_W, len(m.label))
+        for m in lane.marks
+    ]
+    for i, (row, left, chars) in enumerate(boxes):
+        for other_row, other_left, other_chars in boxes[i + 1 :]:
+            if row == other_row:
+                right, other_right = left + chars * timeline.CHAR_W, other_left + other_chars * timeline.CHAR_W
+                assert right <= other_left or other_right <= left
+    assert lane.rows == len(lane.marks)
+
+
+def test_the_curtain_shows_the_timeline_and_its_snapshot_carries_it():
+    from demos import fragments
+
+    body = Client().get("/curtain/").content.decode()
+    assert 'id="timeline"' in body and "<svg" in body
+    assert 'id="timeline" class="pane timeline" hx-swap-oob="true"' in fragments.snapshot("curtain")
+
+
+# ---- The seen beacon
+
+
+def settled(text: str = "seen me") -> Event:
+    event = factories.write(text)
+    applied(event, "fast")
+    return event
+
+
+def test_seen_keeps_the_first_time_a_browser_rendered_the_item(client):
+    event = settled()
+    assert client.post("/seen/", {"key": [event.key]}).status_code == 204
+    event.refresh_from_db()
+    first = event.seen_at
+    assert first is not None
+    client.post("/seen/", {"key": [event.key]})
+    event.refresh_from_db()
+    assert event.seen_at == first
+
+
+def test_seen_ignores_items_still_pending(client):
+    event = factories.write("not yet")
+    assert client.post("/seen/", {"key": [event.key]}).status_code == 204
+    event.refresh_from_db()
+    assert event.seen_at is None
+
+
+@pytest.mark.parametrize("keys", [[], ["bad key!"], ["<script>"], ["k"] * 101])
+def test_seen_refuses_malformed_requests_whole(client, keys):
+    event = settled()
+    response = client.post("/seen/", {"key": [event.key, *keys]} if keys else {})
+    assert response.status_code == 400
+    event.refresh_from_db()
+    assert event.seen_at is None
+
+
+def test_seen_needs_a_csrf_token():
+    event = settled()
+    assert Client(enforce_csrf_checks=True).post("/seen/", {"key": [event.key]}).status_code == 403
+    event.refresh_from_db()
+    assert event.seen_at is None
+
+
+# ---- Rate limit
+
+
+def test_writes_beyond_the_limit_get_429_with_a_message(settings):
+    settings.RATELIMIT_WRITES, settings.RATELIMIT_WINDOW_S = 3, 60
+    client = Client()
+    for i in range(3):
+        assert client.post("/write/curtain/", {"text": f"w{i}", "key": factories.key()}).status_code == 202
+    response = client.post("/write/curtain/", {"text": "one too many", "key": factories.key()}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert "Slow down: at most 3 writes every 60 s" in body and 'role="alert"' in body
+    assert "one too many" in body  # the text stays in the form, to send again later
+    assert not Event.objects.filter(payload__text="one too many").exists()
+    # Per session, not per address: another phone behind the same NAT still writes.
+    assert Client().post("/write/curtain/", {"text": "other phone", "key": factories.key()}).status_code == 202
+
+
+def test_a_new_window_lets_writes_through_again(settings):
+    name = f"window-test-{factories.key()}"
+    assert ratelimit.hit(name, 1, 1)[0] == 1
+    assert ratelimit.hit(name, 1, 1)[0] == 2
+    wait_until(lambda: ratelimit.hit(name, 1, 1)[0] == 1, timeout=4, interval=0.2, what="the window to end")
+
+
+def test_without_redis_the_limit_lets_writes_through(settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    request = RequestFactory().post("/write/curtain/")
+    request.session = SessionStore()
+    assert ratelimit.check(request) is None
