@@ -52,10 +52,7 @@ def replica_items(replica: str, stream: str, limit: int = LIMIT, session_key: st
         .select_related("event")
         .order_by("-event_id")[:limit]
     )
-    return [
-        _item(d.event, "confirmed" if d.state == Delivery.APPLIED else "rejected", session_key)
-        for d in deliveries
-    ]
+    return [_item(d.event, "confirmed" if d.state == Delivery.APPLIED else "rejected", session_key) for d in deliveries]
 
 
 def leader_items(stream: str, limit: int = LIMIT, session_key: str = "") -> list[Item]:

@@ -141,6 +141,7 @@ LOGIN_URL = "/admin/login/"
 RATELIMIT_WRITES = int(os.environ.get("RATELIMIT_WRITES", "10"))
 RATELIMIT_WINDOW_S = int(os.environ.get("RATELIMIT_WINDOW_S", "10"))
 
+
 def _redis_url() -> str:
     if url := os.environ.get("REDIS_URL"):
         return url

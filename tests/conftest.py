@@ -145,9 +145,7 @@ class HttpClient:
 
     def write(self, text: str, stream: str = "curtain", key: str | None = None) -> int:
         """Write through the real endpoint; return the event's position."""
-        status, headers, body = self.post(
-            f"/write/{stream}/", {"text": text, "key": key or uuid.uuid4().hex}
-        )
+        status, headers, body = self.post(f"/write/{stream}/", {"text": text, "key": key or uuid.uuid4().hex})
         assert status == 202, body
         return int(headers["X-Event-Position"])
 
@@ -209,13 +207,15 @@ def new_page(browser, live, request):
     contexts = []
     artifacts = Path(os.environ.get("TEST_ARTIFACTS", tempfile.gettempdir())) / "shell-game-tests"
 
-    def open_page(path: str = "/", width: int = 1280, height: int = 900):
+    def open_page(path: str = "/", width: int = 1280, height: int = 900, setup=None):
         context = browser.new_context(viewport={"width": width, "height": height})
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))
+        if setup:
+            setup(page)
         page.goto(live.url + path)
         page.wait_for_selector("body.is-live")
         return page
@@ -243,11 +243,13 @@ WATCH_JS = """
 () => {
   // Record, in page time, when each rendered write first shows up in each state and place.
   window.__marks = window.__marks || {};
+  // The moment the click reaches the page, so feedback is timed from the click itself.
+  document.addEventListener('click', () => { window.__clickAt = Date.now(); }, true);
   const scan = () => {
     for (const el of document.querySelectorAll('[data-item-id]')) {
       const place = el.closest('[id]');
       const mark = (place ? place.id : '') + '|' + el.dataset.itemId + '|' + el.dataset.state;
-      if (!(mark in window.__marks)) window.__marks[mark] = performance.now();
+      if (!(mark in window.__marks)) window.__marks[mark] = Date.now();
     }
   };
   scan();
@@ -262,15 +264,22 @@ def watch_items(page) -> None:
     page.evaluate(WATCH_JS)
 
 
+def click_at(page) -> float:
+    """Epoch ms of the last click the page received (needs `watch_items`)."""
+    return page.evaluate("window.__clickAt")
+
+
 def now_ms(page) -> float:
-    return page.evaluate("performance.now()")
+    """The page's clock (epoch ms), comparable with times the app stored."""
+    return page.evaluate("Date.now()")
 
 
 def item_seen_at(page, place: str, text: str, state: str) -> float | None:
-    """Page time (ms) at which an item with `text` first showed in `state` inside #place."""
+    """Epoch ms at which an item with `text` first showed in `state` inside #place."""
     return page.evaluate(
         """([place, text, state]) => {
-          for (const el of document.querySelectorAll('#' + place + ' [data-item-id]')) {
+          // The item may have left `place` since (a pending copy replaced by the confirmed one).
+          for (const el of document.querySelectorAll('[data-item-id]')) {
             if (el.textContent.includes(text)) {
               const t = window.__marks[place + '|' + el.dataset.itemId + '|' + state];
               if (t !== undefined) return t;

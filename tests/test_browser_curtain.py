@@ -47,7 +47,7 @@ def test_users_text_renders_inert(fresh, new_page):
     page = new_page("/curtain/")
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    for text in ['<img src=x onerror=alert(1)>', '<div hx-get="/admin/" hx-trigger="load">boo</div>']:
+    for text in ["<img src=x onerror=alert(1)>", '<div hx-get="/admin/" hx-trigger="load">boo</div>']:
         page.fill("[data-write-form] input[type=text]", text)
         page.click("[data-write-form] button")
         expect(page.locator("#replica-fast .text", has_text=text)).to_be_visible(timeout=5000)

@@ -81,11 +81,13 @@ def test_partition_queues_writes_and_heal_lets_them_flow(fresh):
     ) == [(0,)]
     fresh.lag(heal=True)
     wait_until(
-        lambda: fresh.query(
-            f"SELECT count(*) FROM store_delivery WHERE state = 'applied' AND event_id IN ({','.join('?' * 3)})",
-            tuple(positions),
-        )
-        == [(6,)],
+        lambda: (
+            fresh.query(
+                f"SELECT count(*) FROM store_delivery WHERE state = 'applied' AND event_id IN ({','.join('?' * 3)})",
+                tuple(positions),
+            )
+            == [(6,)]
+        ),
         timeout=10,
         what="the queued writes to flow after heal",
     )
@@ -103,11 +105,13 @@ def test_killing_the_worker_mid_flight_loses_no_write_and_applies_each_once(fres
     fresh.stack.start_worker()
     marks = ",".join("?" * len(positions))
     wait_until(
-        lambda: fresh.query(
-            f"SELECT count(*) FROM store_delivery WHERE state = 'applied' AND event_id IN ({marks})",
-            tuple(positions),
-        )
-        == [(40,)],
+        lambda: (
+            fresh.query(
+                f"SELECT count(*) FROM store_delivery WHERE state = 'applied' AND event_id IN ({marks})",
+                tuple(positions),
+            )
+            == [(40,)]
+        ),
         timeout=30,
         what="every accepted write applied by the new worker",
     )

@@ -128,7 +128,8 @@
     pendingList.prepend(item);
   });
   // A refused write (bad input, rate limit) was never accepted: take the pending copy back.
-  document.body.addEventListener("htmx:afterRequest", function (event) {
+  // (beforeSwap: the form is still on the page, about to be replaced by the answer.)
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
     var form = event.detail.elt.closest && event.detail.elt.closest("[data-write-form]");
     var pendingList = document.getElementById("opt-pending");
     if (!form || !pendingList || event.detail.xhr.status === 202) { return; }

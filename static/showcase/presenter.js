@@ -92,6 +92,8 @@
       if (i + 1 < scenario.texts.length) { await sleep(scenario.pause_ms); }
     }
     sessionStorage.removeItem(RESUME_KEY);
+    // Writing left the cursor in the form; give the keys back to the presenter.
+    if (typing(document.activeElement)) { document.activeElement.blur(); }
     status("Done. Press R to replay.");
   }
 
@@ -138,6 +140,10 @@
   }
 
   document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && typing(event.target)) {
+      event.target.blur();  // out of the field, so the keys below work again
+      return;
+    }
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) { return; }
     var link;
     if (event.key === "ArrowRight" || event.key === "ArrowLeft") {

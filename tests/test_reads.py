@@ -1,0 +1,68 @@
+"""Unit tests of the read strategies behind the read-your-writes trick."""
+
+import pytest
+from asgiref.sync import async_to_sync
+
+from demos import reads
+from store import projector
+from store.data import ensure_replicas
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=True)
+STREAM = "read-your-writes"
+
+
+@pytest.fixture(autouse=True)
+def replicas():
+    ensure_replicas()
+
+
+def texts(read: reads.Read) -> list[str]:
+    return [item.text for item in read.items]
+
+
+def test_merge_shows_my_unapplied_write_but_not_someone_elses():
+    mine = factories.write("mine", stream=STREAM, session_key="me")
+    factories.write("theirs", stream=STREAM, session_key="them")
+    read = reads.read_your_writes("merge", "slow", STREAM, "me", mine.pk)
+    assert texts(read) == ["mine"]
+    assert read.items[0].state == "pending" and read.items[0].own
+    assert "merged" in read.served_by
+
+
+def test_another_session_sees_only_the_replica():
+    mine = factories.write("mine", stream=STREAM, session_key="me")
+    read = reads.read_your_writes("merge", "slow", STREAM, "other", 0)
+    assert texts(read) == []
+    projector.apply("slow", mine.pk)
+    assert texts(reads.read_your_writes("merge", "slow", STREAM, "other", 0)) == ["mine"]
+
+
+def test_once_the_replica_reaches_the_token_it_serves_alone():
+    mine = factories.write("mine", stream=STREAM, session_key="me")
+    projector.apply("slow", mine.pk)
+    read = reads.read_your_writes("merge", "slow", STREAM, "me", mine.pk)
+    assert texts(read) == ["mine"] and read.items[0].state == "confirmed"
+    assert read.merged == [] and "already at your token" in read.served_by
+
+
+def test_leader_reads_the_log_with_every_accepted_write():
+    factories.write("theirs", stream=STREAM, session_key="them")
+    mine = factories.write("mine", stream=STREAM, session_key="me")
+    read = reads.read_your_writes("leader", "slow", STREAM, "me", mine.pk)
+    assert texts(read) == ["mine", "theirs"]
+    assert "leader" in read.served_by
+
+
+def test_wait_is_bounded_and_falls_back_to_merging():
+    mine = factories.write("mine", stream=STREAM, session_key="me")
+    waited = async_to_sync(reads.wait_for_token)("slow", mine.pk, 0.3)
+    assert 300 <= waited < 1000
+    read = reads.read_your_writes("wait", "slow", STREAM, "me", mine.pk)
+    assert texts(read) == ["mine"] and "fell back" in read.served_by
+
+
+def test_wait_returns_as_soon_as_the_replica_has_the_token():
+    mine = factories.write("mine", stream=STREAM, session_key="me")
+    projector.apply("slow", mine.pk)
+    assert async_to_sync(reads.wait_for_token)("slow", mine.pk, 2.0) < 200
