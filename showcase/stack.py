@@ -25,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PR_SET_PDEATHSIG = 1
+VAR = Path(os.environ.get("SHOWCASE_VAR_DIR", ROOT / "var"))
 
 
 def free_port() -> int:
@@ -281,7 +282,7 @@ def main() -> None:
         port=int(os.environ.get("PORT", "8000")),
         redis_url=os.environ.get("REDIS_URL") or None,
         database_url=os.environ.get("DATABASE_URL") or None,
-        log_dir=ROOT / "var" / "log",
+        log_dir=VAR / "log",
     )
 
     def on_signal(signum, frame):
@@ -291,7 +292,8 @@ def main() -> None:
     try:
         if not stack.redis_url:
             stack.start_redis()
-            (ROOT / "var" / "redis_url").write_text(stack.redis_url)
+            VAR.mkdir(parents=True, exist_ok=True)
+            (VAR / "redis_url").write_text(stack.redis_url)
             print(f"redis: embedded at {stack.redis_url}", flush=True)
         stack.manage("migrate", "--noinput")
         print(stack.manage("seed").strip(), flush=True)
@@ -314,7 +316,7 @@ def main() -> None:
         print("\nstopping…", flush=True)
     finally:
         stack.stop()
-        (ROOT / "var" / "redis_url").unlink(missing_ok=True)
+        (VAR / "redis_url").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

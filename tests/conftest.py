@@ -94,7 +94,7 @@ class LiveApp:
                 args += [flag, str(value)]
         self.manage("lag", *args)
 
-    def client(self) -> "HttpClient":
+    def client(self) -> HttpClient:
         return HttpClient(self.url)
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
