@@ -6,18 +6,14 @@ most `RATELIMIT_WRITES` writes pass.
 """
 
 import logging
-from functools import cache
 
 import redis
 from django.conf import settings
 from django.http import HttpRequest
 
+from .connection import redis_client
+
 log = logging.getLogger(__name__)
-
-
-@cache
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
 
 
 def _session_key(request: HttpRequest) -> str:
@@ -29,7 +25,7 @@ def _session_key(request: HttpRequest) -> str:
 def hit(name: str, limit: int, window_s: int) -> tuple[int, int]:
     """Count one hit against `name`; return (hits in the current window, seconds it has left)."""
     key = f"ratelimit:{name}"
-    pipe = _client(settings.REDIS_URL).pipeline(transaction=True)
+    pipe = redis_client().pipeline(transaction=True)
     # One MULTI: the window's expiry is set with its first hit, never lost between two calls.
     pipe.set(key, 0, ex=window_s, nx=True)
     pipe.incr(key)

@@ -89,9 +89,9 @@ SCENARIOS = (
     ),
     Scenario(
         "business-process",
-        "Book three tickets at lag 3 s, one in three refused",
+        "Book three tickets at lag 3 s, three in ten refused",
         ("Ticket for Ada", "Ticket for Grace", "Ticket for Linus"),
-        _lag(3000, failure_rate=0.33),
+        _lag(3000, failure_rate=0.3),
     ),
 )
 BY_SLUG = {scenario.slug: scenario for scenario in SCENARIOS}

@@ -119,9 +119,10 @@ def lane_for(event: Event, deliveries: list[Delivery], now: datetime) -> Lane:
     marks = [Mark("submitted", "submitted", 0), Mark("accepted", "accepted", _ms(t0, event.accepted_at))]
     settled = [d for d in deliveries if d.applied_at]
     for d in settled:
-        kind = "rejected" if d.state == Delivery.REJECTED else "applied"
-        marks.append(Mark(kind, d.replica_id if kind == "applied" else f"{d.replica_id} rejected", 0, d.replica_id))
-        marks[-1].ms = _ms(t0, d.applied_at)
+        if d.state == Delivery.REJECTED:
+            marks.append(Mark("rejected", f"{d.replica_id} rejected", _ms(t0, d.applied_at), d.replica_id))
+        else:
+            marks.append(Mark("applied", d.replica_id, _ms(t0, d.applied_at), d.replica_id))
     pushed = [d.pushed_at for d in deliveries if d.pushed_at]
     if pushed:
         marks.append(Mark("pushed", "pushed", _ms(t0, min(pushed))))

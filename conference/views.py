@@ -44,14 +44,15 @@ def staff_only(view):
 def _panel_context(form: LagForm | None = None, notice: str = "", failed: bool = False) -> dict:
     settings_now = LagSettings.load()
     form = form or LagForm()
+    # Fine steps: the whole form posts on any change, so a value set elsewhere (a preset, the
+    # CLI, the admin) must survive a slider round trip without snapping to a coarser step.
     sliders = [
-        {"field": form["delay_ms"], "value": settings_now.delay_ms, "step": 100, "unit": "ms"},
-        {"field": form["jitter_ms"], "value": settings_now.jitter_ms, "step": 50, "unit": "ms"},
-        {"field": form["failure_rate"], "value": settings_now.failure_rate, "step": 0.05, "unit": "rate"},
+        {"field": form["delay_ms"], "value": settings_now.delay_ms, "step": 1, "unit": "ms"},
+        {"field": form["jitter_ms"], "value": settings_now.jitter_ms, "step": 1, "unit": "ms"},
+        {"field": form["failure_rate"], "value": settings_now.failure_rate, "step": 0.01, "unit": "rate"},
     ]
     sliders += [
-        {"field": form[replica_field(r.name)], "value": r.extra_lag_ms, "step": 100, "unit": "ms"}
-        for r in form.replicas
+        {"field": form[replica_field(r.name)], "value": r.extra_lag_ms, "step": 1, "unit": "ms"} for r in form.replicas
     ]
     return {
         "form": form,

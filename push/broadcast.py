@@ -7,6 +7,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
+from conference import live
 from demos import fragments
 from store.models import Delivery, Event
 
@@ -34,7 +35,8 @@ def lag_changed() -> None:
 
 
 def accepted(event: Event) -> None:
-    send(CURTAIN, fragments.curtain_log(oob=True) + fragments.timeline(oob=True))
+    send(CURTAIN, fragments.curtain_log(oob=True))
+    live.timelines_changed({event.stream})
 
 
 def applied(replica_name: str, deliveries: list[Delivery]) -> None:
@@ -42,22 +44,20 @@ def applied(replica_name: str, deliveries: list[Delivery]) -> None:
     for stream in sorted({d.event.stream for d in deliveries}):
         html = fragments.stream_update(stream, replica_name)
         if html:
-            send(stream_group(stream), html + fragments.timeline(stream, oob=True))
+            send(stream_group(stream), html)
     for delivery in deliveries:
         if delivery.event.session_key:
             html = fragments.session_update(delivery.event, replica_name)
             if html:
                 send(session_group(delivery.event.session_key), html)
     Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(pushed_at=timezone.now())
-    # Drawn after pushed_at is stored, so the lane already shows this push.
-    send(CURTAIN, fragments.timeline(oob=True))
+    # After pushed_at is stored, so the redrawn lanes show this push.
+    live.timelines_changed({d.event.stream for d in deliveries})
 
 
 def seen(streams: set[str]) -> None:
     """A browser rendered settled items for the first time: their lanes gain a "seen" mark."""
-    send(CURTAIN, fragments.timeline(oob=True))
-    for stream in sorted(streams):
-        send(stream_group(stream), fragments.timeline(stream, oob=True))
+    live.timelines_changed(streams)
 
 
 def everything_changed() -> None:

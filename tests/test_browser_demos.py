@@ -248,3 +248,12 @@ def test_empty_or_too_long_input_gets_a_message_and_no_event(fresh, new_page, sl
     expect(page.locator("[data-write-form] [role=alert]")).to_be_visible()
     assert fresh.query("SELECT count(*) FROM store_event") == before
     assert page.locator("#opt-pending [data-item-id]").count() == 0
+
+
+@pytest.mark.parametrize("slug", ["optimistic", "read-your-writes", "pending", "push"])
+def test_demo_fits_a_375_px_phone_without_horizontal_scroll(fresh, new_page, slug):
+    page = new_page(f"/demos/{slug}/", width=375, height=740)
+    write(page, unique("from a phone with a rather long comment that must wrap nicely"))
+    expect(page.locator('[data-pane="trick"] [data-item-id]').first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.locator("[data-write-form] button").bounding_box()["width"] > 40

@@ -529,3 +529,46 @@ def test_without_redis_the_limit_lets_writes_through(settings):
     request = RequestFactory().post("/write/curtain/")
     request.session = SessionStore()
     assert ratelimit.check(request) is None
+
+
+def test_every_demo_page_offers_its_scenario_to_staff():
+    client = staff_client()
+    for demo in DEMOS:
+        body = client.get(f"/demos/{demo.slug}/").content.decode()
+        assert SCENARIOS[demo.slug].title in body, demo.slug
+
+
+def test_timeline_redraws_are_coalesced_across_a_burst_of_changes(monkeypatch):
+    from conference import live, tasks
+    from conference.connection import redis_client
+
+    redis_client().delete(live.flag(""), live.flag("optimistic"), live.flag("push"))
+    scheduled = []
+    monkeypatch.setattr(tasks.push_timeline, "apply_async", lambda args, countdown: scheduled.append(args[0]))
+    for _ in range(50):
+        live.timelines_changed({"optimistic"})
+    live.timelines_changed({"push", "optimistic"})
+    assert sorted(scheduled) == ["", "optimistic", "push"]
+    sent = []
+    monkeypatch.setattr("push.broadcast.send", lambda group, html: sent.append((group, html)))
+    tasks.push_timeline("optimistic")  # the redraw clears its flag first: the next change schedules again
+    assert sent[0][0] == "stream.optimistic" and 'id="timeline-optimistic"' in sent[0][1]
+    live.timelines_changed({"optimistic"})
+    assert sorted(scheduled) == ["", "optimistic", "optimistic", "push"]
+
+
+def test_every_preset_value_survives_a_round_trip_through_the_sliders():
+    """The panel posts all sliders on any change: their steps must not round a preset's values."""
+    client = staff_client()
+    for preset in PRESETS:
+        client.post("/control/preset/", {"preset": preset.slug})
+        body = client.get("/control/").content.decode()
+        before = lag_now()
+        fields = {}
+        for name in ("delay_ms", "jitter_ms", "failure_rate", "replica_fast", "replica_slow"):
+            tag = re.search(rf'<input type="range"[^>]*name="{name}"[^>]*>', body, re.S).group(0)
+            value, step = float(re.search(r'value="([^"]+)"', tag)[1]), float(re.search(r'step="([^"]+)"', tag)[1])
+            assert round(value / step, 6) == round(value / step), (preset.slug, name, value, step)
+            fields[name] = re.search(r'value="([^"]+)"', tag)[1]
+        client.post("/control/lag/", fields)
+        assert lag_now() == before, preset.slug

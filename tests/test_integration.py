@@ -95,8 +95,9 @@ def test_partition_queues_writes_and_heal_lets_them_flow(fresh):
 
 def test_killing_the_worker_mid_flight_loses_no_write_and_applies_each_once(fresh):
     fresh.lag(delay_ms=1500)
-    client = fresh.client()
-    positions = [client.write(f"in flight {i}") for i in range(20)]
+    # Four audience members, five writes each: one session alone would hit the rate limit.
+    clients = [fresh.client() for _ in range(4)]
+    positions = [clients[i % 4].write(f"in flight {i}") for i in range(20)]
     # The worker holds every countdown task unacknowledged; kill it before any is due.
     fresh.stack.stop("worker", sig=signal.SIGKILL)
     assert fresh.query(

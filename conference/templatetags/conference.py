@@ -27,14 +27,10 @@ def neighbours(path: str) -> tuple[str | None, str | None]:
 
 
 def page_scenario(request):
-    match = getattr(request, "resolver_match", None)
-    if match is None:
-        return None
-    if match.url_name == "curtain":
-        return SCENARIOS.get(CURTAIN)
-    if match.url_name == "demo":
-        return SCENARIOS.get(match.kwargs.get("slug", ""))
-    return None
+    """The scenario of the page at this path: by path, since each demo may have its own view."""
+    pages = {reverse("curtain"): CURTAIN, **{reverse("demo", args=[d.slug]): d.slug for d in DEMOS}}
+    slug = pages.get(request.path)
+    return SCENARIOS.get(slug) if slug else None
 
 
 @register.simple_tag(takes_context=True)

@@ -83,7 +83,9 @@
       status("Writing " + (i + 1) + " of " + scenario.texts.length + ": " + scenario.texts[i]);
       // Kept until the write settles: a plain (non-htmx) form reloads the page, and the
       // next page carries on from here.
-      sessionStorage.setItem(RESUME_KEY, JSON.stringify({ scenario: scenario, next: i + 1, at: Date.now() }));
+      sessionStorage.setItem(RESUME_KEY, JSON.stringify({
+        scenario: scenario, next: i + 1, at: Date.now(), action: target.form.action
+      }));
       target.field.value = scenario.texts[i];
       target.field.dispatchEvent(new Event("input", { bubbles: true }));
       var done = settled(target.form, 5000);
@@ -125,7 +127,10 @@
     if (!saved) { return; }
     sessionStorage.removeItem(RESUME_KEY);
     var state = JSON.parse(saved);
-    if (Date.now() - state.at < 15000 && state.next < state.scenario.texts.length && writeForm()) {
+    var target = writeForm();
+    // Only the same form, just reloaded by its own plain POST: never another demo's.
+    if (target && target.form.action === state.action && Date.now() - state.at < 15000 &&
+        state.next < state.scenario.texts.length) {
       running = true;
       sleep(state.scenario.pause_ms)
         .then(function () { return writeTexts(state.scenario, state.next); })
