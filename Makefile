@@ -29,6 +29,11 @@ demo: install
 test: install-dev
 	$(PY) -m pytest
 
+bench: install-dev
+	$(PY) -m bench.apply_lag
+	$(PY) -m bench.feedback
+	$(PY) -m bench.throughput
+
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -3,22 +3,17 @@
 
 from __future__ import annotations
 
-import http.cookiejar
 import os
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
 
-from showcase.stack import Stack, free_port
+from showcase.stack import Stack
+from tests.live import start_live
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -69,112 +64,12 @@ def _redis_for_unit_tests(request):
     request.getfixturevalue("redis_server")
 
 
-class LiveApp:
-    """The app running as subprocesses, with helpers to look at and steer it from a test."""
-
-    def __init__(self, stack: Stack, db_path: Path):
-        self.stack = stack
-        self.db_path = db_path
-
-    @property
-    def url(self) -> str:
-        return self.stack.url
-
-    def manage(self, *args: str) -> str:
-        return self.stack.manage(*args)
-
-    def lag(self, **options) -> None:
-        """Change the lag settings the way a presenter would from a shell."""
-        args = []
-        for name, value in options.items():
-            flag = "--" + name.replace("_", "-")
-            if value is True:
-                args.append(flag)
-            elif value is not False and value is not None:
-                args += [flag, str(value)]
-        self.manage("lag", *args)
-
-    def client(self) -> HttpClient:
-        return HttpClient(self.url)
-
-    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        with sqlite3.connect(self.db_path, timeout=20) as db:
-            return db.execute(sql, params).fetchall()
-
-    def dump_logs(self) -> str:
-        out = []
-        for path in sorted((self.stack.log_dir or Path()).glob("*.log")):
-            out.append(f"--- {path.name} ---\n{path.read_text(errors='replace')[-4000:]}")
-        return "\n".join(out)
-
-
-class HttpClient:
-    """A cookie-keeping HTTP client for plain (non-browser) requests to the live app."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-
-    def get(self, path: str) -> tuple[int, str]:
-        try:
-            with self.opener.open(self.base + path, timeout=10) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
-
-    def csrf(self) -> str:
-        token = next((c.value for c in self.jar if c.name == "csrftoken"), None)
-        if token is None:
-            self.get("/curtain/")
-            token = next(c.value for c in self.jar if c.name == "csrftoken")
-        return token
-
-    def post(self, path: str, data: dict, headers: dict | None = None) -> tuple[int, dict, str]:
-        request = urllib.request.Request(
-            self.base + path,
-            data=urllib.parse.urlencode(data).encode(),
-            headers={"X-CSRFToken": self.csrf(), "HX-Request": "true", **(headers or {})},
-            method="POST",
-        )
-        try:
-            with self.opener.open(request, timeout=10) as response:
-                return response.status, dict(response.headers), response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read().decode()
-
-    def write(self, text: str, stream: str = "curtain", key: str | None = None) -> int:
-        """Write through the real endpoint; return the event's position."""
-        status, headers, body = self.post(f"/write/{stream}/", {"text": text, "key": key or uuid.uuid4().hex})
-        assert status == 202, body
-        return int(headers["X-Event-Position"])
-
-
 @pytest.fixture(scope="session")
 def live(redis_server, tmp_path_factory):
     """Daphne, a Celery worker and the sweeper on a fresh SQLite database."""
-    root = tmp_path_factory.mktemp("live")
-    db_path = root / "db.sqlite3"
-    stack = Stack(
-        port=free_port(),
-        redis_url=redis_server,
-        database_url=f"sqlite:///{db_path}",
-        var_dir=root,
-        log_dir=root / "log",
-        extra_env={"SWEEP_GRACE_MS": "1500", "SWEEP_EVERY_S": "0.5", "DEBUG": "0"},
-    )
-    app = LiveApp(stack, db_path)
-    try:
-        stack.start()
-        from showcase.stack import wait_for
-
-        wait_for(stack.healthy, 30, "/healthz")
-    except Exception:
-        print(app.dump_logs(), file=sys.stderr)
-        stack.stop()
-        raise
+    app = start_live(tmp_path_factory.mktemp("live"), redis_server)
     yield app
-    stack.stop()
+    app.stack.stop()
 
 
 @pytest.fixture
