@@ -255,5 +255,6 @@ def test_demo_fits_a_375_px_phone_without_horizontal_scroll(fresh, new_page, slu
     page = new_page(f"/demos/{slug}/", width=375, height=740)
     write(page, unique("from a phone with a rather long comment that must wrap nicely"))
     expect(page.locator('[data-pane="trick"] [data-item-id]').first).to_be_visible()
+    page.wait_for_load_state("networkidle")  # the write's answer has replaced the form
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert page.locator("[data-write-form] button").bounding_box()["width"] > 40
