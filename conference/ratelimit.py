@@ -11,7 +11,7 @@ import redis
 from django.conf import settings
 from django.http import HttpRequest
 
-from .connection import redis_client
+from showcase.redis_client import redis_client
 
 log = logging.getLogger(__name__)
 

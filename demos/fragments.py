@@ -63,6 +63,25 @@ def _demo_pushers() -> dict:
     return {"optimistic": optimistic.pushed, "push": push_demo.pushed}
 
 
+def stream_replica(stream: str) -> str | None:
+    """The replica whose applies a demo page of `stream` shows live, if any."""
+    return "fast" if stream in _demo_pushers() else None
+
+
+def region(name: str) -> tuple[str, str]:
+    """(group, HTML) of a region the push layer redraws; see push/coalesce.py."""
+    kind, _, arg = name.partition(":")
+    if kind == "curtain-log":
+        return "curtain", curtain_log(oob=True)
+    if kind == "curtain-replica":
+        return "curtain", curtain_replica(arg, oob=True)
+    if kind == "timeline":
+        return ("stream." + arg if arg else "curtain"), timeline(arg or None, oob=True)
+    if kind == "stream":
+        return "stream." + arg, stream_update(arg, "fast")
+    raise ValueError(f"unknown region {name!r}")
+
+
 def stream_update(stream: str, replica_name: str) -> str:
     """What a demo page of `stream` shows after `replica_name` applied something; '' if none."""
     pusher = _demo_pushers().get(stream)

@@ -7,9 +7,10 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
-from conference import live
 from demos import fragments
 from store.models import Delivery, Event
+
+from . import coalesce
 
 LAG = "lag"
 CURTAIN = "curtain"
@@ -35,16 +36,18 @@ def lag_changed() -> None:
 
 
 def accepted(event: Event) -> None:
-    send(CURTAIN, fragments.curtain_log(oob=True))
-    live.timelines_changed({event.stream})
+    """A write entered the log: the curtain's log and the timelines show it soon.
+
+    Drawn by a task, never in the request that answers 202."""
+    coalesce.changed("curtain-log", "timeline:", f"timeline:{event.stream}")
 
 
 def applied(replica_name: str, deliveries: list[Delivery]) -> None:
-    send(CURTAIN, fragments.curtain_log(oob=True) + fragments.curtain_replica(replica_name, oob=True))
-    for stream in sorted({d.event.stream for d in deliveries}):
-        html = fragments.stream_update(stream, replica_name)
-        if html:
-            send(stream_group(stream), html)
+    """`replica_name` settled `deliveries`: redraw what shows them, here in the worker."""
+    streams = sorted({d.event.stream for d in deliveries})
+    regions = ["curtain-log", f"curtain-replica:{replica_name}"]
+    regions += [f"stream:{s}" for s in streams if fragments.stream_replica(s) == replica_name]
+    coalesce.changed(*regions, here=True)
     for delivery in deliveries:
         if delivery.event.session_key:
             html = fragments.session_update(delivery.event, replica_name)
@@ -52,12 +55,12 @@ def applied(replica_name: str, deliveries: list[Delivery]) -> None:
                 send(session_group(delivery.event.session_key), html)
     Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(pushed_at=timezone.now())
     # After pushed_at is stored, so the redrawn lanes show this push.
-    live.timelines_changed({d.event.stream for d in deliveries})
+    seen(set(streams))
 
 
 def seen(streams: set[str]) -> None:
-    """A browser rendered settled items for the first time: their lanes gain a "seen" mark."""
-    live.timelines_changed(streams)
+    """Lanes of `streams` changed (pushed, or a browser rendered an item): redraw timelines."""
+    coalesce.changed("timeline:", *(f"timeline:{s}" for s in sorted(streams)))
 
 
 def everything_changed() -> None:

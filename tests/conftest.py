@@ -65,9 +65,10 @@ def _redis_for_unit_tests(request):
 
 
 @pytest.fixture(scope="session")
-def live(redis_server, tmp_path_factory):
-    """Daphne, a Celery worker and the sweeper on a fresh SQLite database."""
-    app = start_live(tmp_path_factory.mktemp("live"), redis_server)
+def live(tmp_path_factory):
+    """Daphne, a Celery worker and the sweeper on a fresh SQLite database, with a Redis of
+    their own: tasks and pushes of the unit tests must never reach this app's worker or pages."""
+    app = start_live(tmp_path_factory.mktemp("live"))
     yield app
     app.stack.stop()
 

@@ -538,23 +538,27 @@ def test_every_demo_page_offers_its_scenario_to_staff():
         assert SCENARIOS[demo.slug].title in body, demo.slug
 
 
-def test_timeline_redraws_are_coalesced_across_a_burst_of_changes(monkeypatch):
-    from conference import live, tasks
-    from conference.connection import redis_client
+def test_redraws_are_coalesced_across_a_burst_of_changes(monkeypatch):
+    from push import coalesce
+    from showcase.redis_client import redis_client
 
-    redis_client().delete(live.flag(""), live.flag("optimistic"), live.flag("push"))
-    scheduled = []
-    monkeypatch.setattr(tasks.push_timeline, "apply_async", lambda args, countdown: scheduled.append(args[0]))
+    regions = ["timeline:", "timeline:optimistic", "timeline:push"]
+    redis_client().delete(*(f"push:{f}:{r}" for r in regions for f in ("quiet", "dirty")))
+    leading, trailing = [], []
+    monkeypatch.setattr(coalesce.redraw, "delay", lambda region: leading.append(region))
+    monkeypatch.setattr(coalesce.redraw, "apply_async", lambda args, countdown: trailing.append(args[0]))
     for _ in range(50):
-        live.timelines_changed({"optimistic"})
-    live.timelines_changed({"push", "optimistic"})
-    assert sorted(scheduled) == ["", "optimistic", "push"]
+        coalesce.changed("timeline:", "timeline:optimistic")
+    coalesce.changed("timeline:push", "timeline:optimistic")
+    # The first change of each region redraws at once; the burst behind it, once more at the end.
+    assert sorted(leading) == regions
+    assert sorted(trailing) == ["timeline:", "timeline:optimistic"]
     sent = []
     monkeypatch.setattr("push.broadcast.send", lambda group, html: sent.append((group, html)))
-    tasks.push_timeline("optimistic")  # the redraw clears its flag first: the next change schedules again
+    coalesce.redraw("timeline:optimistic")  # clears its flag first: the next burst schedules again
     assert sent[0][0] == "stream.optimistic" and 'id="timeline-optimistic"' in sent[0][1]
-    live.timelines_changed({"optimistic"})
-    assert sorted(scheduled) == ["", "optimistic", "optimistic", "push"]
+    coalesce.changed("timeline:optimistic")
+    assert sorted(trailing) == ["timeline:", "timeline:optimistic", "timeline:optimistic"]
 
 
 def test_every_preset_value_survives_a_round_trip_through_the_sliders():

@@ -1,4 +1,4 @@
-"""One Redis client per URL for conference mode's counters and flags (connection pooled)."""
+"""One pooled Redis client per URL, for the rate limit and the push layer's flags."""
 
 from functools import cache
 

@@ -1,0 +1,67 @@
+"""Coalesced redraws: a pushed region is redrawn at once when things are quiet, and at most
+about every WINDOW_S under load, however fast writes arrive.
+
+Rendering a list or a timeline costs far more than a write; drawing it on every accept and
+apply would cap the store at a few dozen writes a second. The first change in a quiet moment
+redraws at once (leading edge), so a lone write is pushed without delay. Changes while the
+window is open ride along with one trailing redraw at its end. Redis flags make this hold across
+every web and worker process.
+"""
+
+import logging
+
+import redis
+from celery import shared_task
+from kombu.exceptions import KombuError
+
+from showcase.redis_client import redis_client
+
+log = logging.getLogger(__name__)
+
+WINDOW_S = 0.2
+# Only a safety net: a trailing redraw clears its flag when it starts; a lost one blocks the
+# next trailing redraw for this long at most (leading redraws go on regardless).
+DIRTY_TTL_S = 5
+
+
+def _quiet(region: str) -> str:
+    return f"push:quiet:{region}"
+
+
+def _dirty(region: str) -> str:
+    return f"push:dirty:{region}"
+
+
+def changed(*regions: str, here: bool = False) -> None:
+    """`regions` changed: redraw each now if quiet, else once when its window closes.
+
+    here=True draws a leading redraw in this process (the worker, which already has the data
+    at hand); otherwise a task does, so a web request never waits for a render.
+    """
+    for region in regions:
+        try:
+            client = redis_client()
+            if client.set(_quiet(region), 1, nx=True, px=int(WINDOW_S * 1000)):
+                if here:
+                    redraw(region)
+                else:
+                    redraw.delay(region)
+            elif client.set(_dirty(region), 1, nx=True, ex=DIRTY_TTL_S):
+                redraw.apply_async((region,), countdown=WINDOW_S)
+        except (redis.RedisError, KombuError, OSError):
+            # A picture of the writes must never fail a write or an apply.
+            log.warning("redraw of %s not scheduled", region, exc_info=True)
+
+
+@shared_task(ignore_result=True)
+def redraw(region: str) -> None:
+    """Render `region` as it is now and push it. Idempotent: a duplicate pushes the same HTML."""
+    from demos import fragments  # fragments import the push layer
+
+    from . import broadcast
+
+    # Cleared before drawing, so a change that comes in while we draw schedules the next one.
+    redis_client().delete(_dirty(region))
+    group, html = fragments.region(region)
+    if html:
+        broadcast.send(group, html)
