@@ -7,6 +7,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from showcase.stack import lan_address
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SHOWCASE_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -35,13 +37,7 @@ def _lan_addresses() -> list[str]:
             addresses.add(str(info[4][0]))
     except OSError:
         pass
-    try:
-        # Connecting a UDP socket sends nothing; it only asks the kernel which address it would use.
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.connect(("192.0.2.1", 9))
-            addresses.add(probe.getsockname()[0])
-    except OSError:
-        pass
+    addresses.add(lan_address())
     return sorted(addresses)
 
 

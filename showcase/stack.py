@@ -262,6 +262,17 @@ class Stack:
                 pass
 
 
+def lan_address() -> str:
+    """The address phones on the same network reach this machine at."""
+    try:
+        # Connecting a UDP socket sends nothing; it only asks the kernel which address it would use.
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))
+            return probe.getsockname()[0]
+    except OSError:
+        return socket.gethostname()
+
+
 def create_admin(stack: Stack) -> str:
     password = secrets.token_urlsafe(12)
     stack.manage(
@@ -300,9 +311,13 @@ def main() -> None:
         password = create_admin(stack)
         stack.start(prepare=False)
         wait_for(stack.healthy, 60, "/healthz")
+        audience = ""
+        if stack.host in ("0.0.0.0", "::"):
+            audience = f"  Audience (same network): http://{lan_address()}:{stack.port}/  (QR code at /join/)\n"
         print(
             "\n"
             f"  Shell Game is up ({time.monotonic() - started:.1f} s): {stack.url}/\n"
+            f"{audience}"
             f"  Admin and control panel: user admin, password {password}\n"
             f"  Logs: {stack.log_dir}/   Stop: Ctrl-C\n",
             flush=True,
