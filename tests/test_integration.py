@@ -31,6 +31,13 @@ def lag_of(live, position: int, replica: str) -> float:
     return seconds
 
 
+def applied_count(live, positions: list[int]) -> int:
+    """How many deliveries of these events are applied, over all replicas."""
+    marks = ",".join("?" * len(positions))
+    sql = f"SELECT count(*) FROM store_delivery WHERE state = 'applied' AND event_id IN ({marks})"
+    return live.query(sql, tuple(positions))[0][0]
+
+
 def test_healthz_reports_every_part_ok(live):
     with urllib.request.urlopen(live.url + "/healthz", timeout=5) as response:
         assert response.status == 200
@@ -80,17 +87,7 @@ def test_partition_queues_writes_and_heal_lets_them_flow(fresh):
         "SELECT count(*) FROM store_delivery WHERE state != 'queued' AND event_id >= ?", (positions[0],)
     ) == [(0,)]
     fresh.lag(heal=True)
-    wait_until(
-        lambda: (
-            fresh.query(
-                f"SELECT count(*) FROM store_delivery WHERE state = 'applied' AND event_id IN ({','.join('?' * 3)})",
-                tuple(positions),
-            )
-            == [(6,)]
-        ),
-        timeout=10,
-        what="the queued writes to flow after heal",
-    )
+    wait_until(lambda: applied_count(fresh, positions) == 6, timeout=10, what="the queued writes to flow after heal")
 
 
 def test_killing_the_worker_mid_flight_loses_no_write_and_applies_each_once(fresh):
@@ -106,15 +103,7 @@ def test_killing_the_worker_mid_flight_loses_no_write_and_applies_each_once(fres
     fresh.stack.start_worker()
     marks = ",".join("?" * len(positions))
     wait_until(
-        lambda: (
-            fresh.query(
-                f"SELECT count(*) FROM store_delivery WHERE state = 'applied' AND event_id IN ({marks})",
-                tuple(positions),
-            )
-            == [(40,)]
-        ),
-        timeout=30,
-        what="every accepted write applied by the new worker",
+        lambda: applied_count(fresh, positions) == 40, timeout=30, what="every accepted write applied by the new worker"
     )
     # Exactly once: one delivery per event and replica, each applied, though some were sent again.
     rows = fresh.query(
