@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from demos import views
 
@@ -11,5 +13,7 @@ urlpatterns = [
     path("write/<slug:stream>/", views.write, name="write"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # The admin's pages don't name an icon, so browsers ask for this one.
+    path("favicon.ico", RedirectView.as_view(url=static("showcase/icon.svg"), permanent=True)),
     path("", include("conference.urls")),
 ]

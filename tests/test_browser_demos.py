@@ -199,6 +199,29 @@ def test_push_reaches_another_session_quickly_while_naive_stays_stale(fresh, new
     assert int(reader.locator('[data-pane="naive"] [data-counter="requests"]').inner_text()) == requests + 1
 
 
+def test_the_anomaly_meter_counts_an_item_that_vanished_from_the_screen(fresh, new_page):
+    page = new_page("/demos/push/")
+    text = unique("here today")
+    write(page, text)
+    expect(page.locator("#push-live [data-item-id]", has_text=text)).to_be_visible(timeout=5000)
+    fresh.manage("seed", "--reset")  # the presenter empties the demo data
+    expect(page.locator("#push-live [data-item-id]", has_text=text)).to_have_count(0)
+    expect(page.locator('[data-pane="trick"] [data-anomaly-list]')).to_contain_text("item vanished")
+
+
+def test_pending_card_appears_at_the_click_before_the_server_answers(fresh, new_page):
+    page = new_page("/demos/pending/")
+    watch_items(page)
+    text = unique("3 stickers")
+    write(page, text)
+    clicked = click_at(page)
+    expect(page.locator("#orders [data-item-id]", has_text=text).locator(".step--done")).to_have_text("received")
+    assert page.locator("#orders [data-item-id]", has_text=text).count() == 1
+    feedback = item_seen_at(page, "orders", text, "pending") - clicked
+    print(f"\npending: card shown {feedback:.0f} ms after the click")
+    assert feedback < 100
+
+
 def test_naive_polling_shows_its_cost_in_requests(fresh, new_page):
     page = new_page("/demos/push/")
     page.check("#poll")

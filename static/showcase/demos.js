@@ -97,6 +97,17 @@
       });
       visible[p] = now;
     });
+    PANES.forEach(function (p) {
+      // Lists show the newest first: a higher position below a lower one is out of log order.
+      pane(p).querySelectorAll("ol.items").forEach(function (list) {
+        var last = Infinity;
+        list.querySelectorAll(":scope > [data-position]").forEach(function (item) {
+          var position = Number(item.dataset.position);
+          if (position > last) { anomaly(p, "out of order", item.dataset.itemId); }
+          last = Math.min(last, position);
+        });
+      });
+    });
     if (slug === "pending") {
       naive.querySelectorAll("[data-claims=done]").forEach(function (item) {
         var card = findIn(trick, item.dataset.itemId);
@@ -136,6 +147,31 @@
     var item = findIn(pendingList, form.querySelector("input[name=key]").value);
     if (item) { item.remove(); }
   });
+  // The pending demo shows its card the moment you click, before the 202 says "received".
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt.closest && event.detail.elt.closest("[data-write-form]");
+    var orders = document.getElementById("orders");
+    if (!form || !orders) { return; }
+    var key = form.querySelector("input[name=key]").value;
+    var text = form.querySelector("input[type=text]").value.trim();
+    if (!text || findIn(orders, key)) { return; }
+    var card = document.createElement("li");
+    card.className = "order";
+    card.dataset.itemId = key;
+    card.dataset.state = "pending";
+    card.dataset.sending = "";
+    card.innerHTML = '<span class="text"></span><ol class="steps"><li class="step step--now">sending…</li></ol>';
+    card.querySelector(".text").textContent = text;
+    orders.prepend(card);
+  });
+  // The server's card (received → processing) takes the place of the one drawn at the click.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var form = event.detail.elt.closest && event.detail.elt.closest("[data-write-form]");
+    var orders = document.getElementById("orders");
+    if (!form || !orders) { return; }
+    orders.querySelectorAll("[data-sending]").forEach(function (card) { card.remove(); });
+  });
+
   // The pushed list carries the item (confirmed, or rolled back with a reason): drop the pending copy.
   function reconcile() {
     var pendingList = document.getElementById("opt-pending");
