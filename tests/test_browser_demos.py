@@ -88,6 +88,20 @@ def test_optimistic_rolls_back_a_rejected_write_with_reason_and_retry(fresh, new
     expect(page.locator("#opt-list [data-state=confirmed]", has_text=text)).to_be_visible(timeout=6000)
 
 
+def test_optimistic_holds_pending_through_a_partition_and_confirms_on_heal(fresh, new_page):
+    fresh.lag(delay_ms=0, jitter_ms=0, pause=True)
+    page = new_page("/demos/optimistic/")
+    text = unique("during the partition")
+    write(page, text)
+    expect(page.locator("#opt-pending [data-state=pending]", has_text=text)).to_be_visible()
+    expect(page.locator("#naive-body .busy")).to_be_visible()
+    page.wait_for_timeout(1500)  # well past the (zero) lag: a partition must hold it back
+    expect(page.locator("#opt-pending [data-state=pending]", has_text=text)).to_be_visible()
+    fresh.lag(heal=True)
+    expect(page.locator("#opt-list [data-state=confirmed]", has_text=text)).to_be_visible(timeout=8000)
+    expect(page.locator("#naive-body .busy")).to_have_count(0, timeout=3000)
+
+
 # read your writes ---------------------------------------------------------------------------
 
 
