@@ -45,15 +45,16 @@ def accepted(event: Event) -> None:
 def applied(replica_name: str, deliveries: list[Delivery]) -> None:
     """`replica_name` settled `deliveries`: redraw what shows them, here in the worker."""
     streams = sorted({d.event.stream for d in deliveries})
-    regions = ["curtain-log", f"curtain-replica:{replica_name}"]
-    regions += [f"stream:{s}" for s in streams if fragments.stream_replica(s) == replica_name]
-    coalesce.changed(*regions, here=True)
+    # What the audience watches goes first; the curtain's bookkeeping after.
+    coalesce.changed(*(f"stream:{s}" for s in streams if fragments.stream_replica(s) == replica_name), here=True)
     for delivery in deliveries:
         if delivery.event.session_key:
             html = fragments.session_update(delivery.event, replica_name)
             if html:
                 send(session_group(delivery.event.session_key), html)
-    Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(pushed_at=timezone.now())
+    pushed_at = timezone.now()
+    coalesce.changed("curtain-log", f"curtain-replica:{replica_name}", here=True)
+    Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(pushed_at=pushed_at)
     # After pushed_at is stored, so the redrawn lanes show this push.
     seen(set(streams))
 
