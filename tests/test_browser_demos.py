@@ -224,6 +224,7 @@ def test_the_anomaly_meter_counts_an_item_that_vanished_from_the_screen(fresh, n
 
 
 def test_pending_card_appears_at_the_click_before_the_server_answers(fresh, new_page):
+    fresh.lag(**LAG)
     page = new_page("/demos/pending/")
     watch_items(page)
     text = unique("3 stickers")
