@@ -105,3 +105,32 @@ async def database_sync(function, *args):
     from channels.db import database_sync_to_async
 
     return await database_sync_to_async(function)(*args)
+
+
+def test_a_change_in_the_django_admin_reaches_open_pages_and_bad_values_are_refused():
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from store.models import LagSettings
+
+    ensure_replicas()
+    factories.lag(delay_ms=1000)
+    admin = get_user_model().objects.create_superuser("boss", "boss@localhost", "a-long-password-1")
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(admin)
+    form = {"delay_ms": 1000, "jitter_ms": 0, "failure_rate": 0}
+    url = "/admin/store/lagsettings/1/change/"
+
+    async def run():
+        comm = communicator("")
+        await comm.connect()
+        await receive_until(comm, "data-lag-badge")  # the snapshot
+        refused = await database_sync(client.post, url, {**form, "delay_ms": 99_999})
+        assert refused.status_code == 200 and "errornote" in refused.content.decode()
+        saved = await database_sync(client.post, url, {**form, "delay_ms": 4200})
+        assert saved.status_code == 302
+        assert "4.2 s" in await receive_until(comm, "data-lag-badge")
+        await comm.disconnect()
+
+    async_to_sync(run)()
+    assert LagSettings.load().delay_ms == 4200
