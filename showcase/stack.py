@@ -134,8 +134,8 @@ class Stack:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
         return result.stdout
 
-    def start_redis(self) -> None:
-        port = free_port()
+    def start_redis(self, port: int | None = None) -> None:
+        port = port or free_port()
         data_dir = Path(tempfile.mkdtemp(prefix="showcase-redis-"))
         proc = self.spawn(
             "redis",

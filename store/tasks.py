@@ -1,8 +1,11 @@
 """Celery tasks that carry events from the log to the replicas."""
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
+from kombu.exceptions import KombuError
+from redis.exceptions import RedisError
 from django.conf import settings
 from django.db.models import F
 from django.db.models.functions import Coalesce
@@ -13,6 +16,7 @@ from . import projector
 from .models import Delivery, LagSettings
 
 SWEEP_BATCH = 500
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -27,11 +31,19 @@ def apply_event(replica_name: str, position: int) -> int:
 
 
 def enqueue(deliveries) -> None:
-    """Send each delivery to the broker with the countdown left until its due time."""
+    """Send each delivery to the broker with the countdown left until its due time.
+
+    With the broker down the write still stands: it is in the log, and the sweeper sends it
+    once the broker is back.
+    """
     now = timezone.now()
     for delivery in deliveries:
         countdown = max(0.0, (delivery.due_at - now).total_seconds())
-        apply_event.apply_async((delivery.replica_id, delivery.event_id), countdown=countdown)
+        try:
+            apply_event.apply_async((delivery.replica_id, delivery.event_id), countdown=countdown)
+        except (KombuError, RedisError, OSError) as error:
+            logger.warning("broker unreachable, the sweeper will send #%s later: %s", delivery.event_id, error)
+            return
         Delivery.objects.filter(pk=delivery.pk).update(
             enqueued_at=Coalesce(F("enqueued_at"), now),
             last_enqueued_at=now,

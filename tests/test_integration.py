@@ -6,6 +6,7 @@ import time
 import urllib.request
 
 import pytest
+import redis
 
 from tests.conftest import wait_until
 
@@ -95,7 +96,13 @@ def test_killing_the_worker_mid_flight_loses_no_write_and_applies_each_once(fres
     # Four audience members, five writes each: one session alone would hit the rate limit.
     clients = [fresh.client() for _ in range(4)]
     positions = [clients[i % 4].write(f"in flight {i}") for i in range(20)]
-    # The worker holds every countdown task unacknowledged; kill it before any is due.
+    # Kill the worker while it holds every countdown task unacknowledged, before any is due.
+    broker = redis.Redis.from_url(fresh.stack.redis_url)
+    wait_until(
+        lambda: broker.llen("celery") == 0 and broker.hlen("unacked") >= 40,
+        timeout=5,
+        what="the worker to take every task",
+    )
     fresh.stack.stop("worker", sig=signal.SIGKILL)
     assert fresh.query(
         "SELECT count(*) FROM store_delivery WHERE state != 'queued' AND event_id >= ?", (positions[0],)
@@ -118,3 +125,19 @@ def test_killing_the_worker_mid_flight_loses_no_write_and_applies_each_once(fres
         (max(positions),),
         (max(positions),),
     ]
+
+
+def test_writes_during_a_broker_outage_get_their_202_and_are_applied_after_it(fresh):
+    fresh.lag(delay_ms=200)
+    client = fresh.client()
+    client.csrf()
+    port = int(fresh.stack.redis_url.rsplit(":", 1)[1].split("/")[0])
+    fresh.stack.stop("redis", sig=signal.SIGKILL)  # no persistence: every queued task is gone
+    try:
+        positions = [client.write(f"while the broker is down {i}") for i in range(3)]
+    finally:
+        fresh.stack.start_redis(port)
+    wait_until(
+        lambda: applied_count(fresh, positions) == 6, timeout=40, what="the sweeper to deliver after the outage"
+    )
+    wait_until(fresh.stack.healthy, timeout=20, what="/healthz to recover")
