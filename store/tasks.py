@@ -4,12 +4,12 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
-from kombu.exceptions import KombuError
-from redis.exceptions import RedisError
 from django.conf import settings
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from kombu.exceptions import KombuError
+from redis.exceptions import RedisError
 
 from . import lag as lag_settings
 from . import projector

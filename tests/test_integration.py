@@ -137,7 +137,5 @@ def test_writes_during_a_broker_outage_get_their_202_and_are_applied_after_it(fr
         positions = [client.write(f"while the broker is down {i}") for i in range(3)]
     finally:
         fresh.stack.start_redis(port)
-    wait_until(
-        lambda: applied_count(fresh, positions) == 6, timeout=40, what="the sweeper to deliver after the outage"
-    )
+    wait_until(lambda: applied_count(fresh, positions) == 6, timeout=40, what="the sweeper to deliver after the outage")
     wait_until(fresh.stack.healthy, timeout=20, what="/healthz to recover")
