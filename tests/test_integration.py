@@ -139,3 +139,10 @@ def test_writes_during_a_broker_outage_get_their_202_and_are_applied_after_it(fr
         fresh.stack.start_redis(port)
     wait_until(lambda: applied_count(fresh, positions) == 6, timeout=40, what="the sweeper to deliver after the outage")
     wait_until(fresh.stack.healthy, timeout=20, what="/healthz to recover")
+
+
+def test_lag_command_in_a_shell_exits_non_zero_on_a_bad_value_and_changes_nothing(fresh):
+    fresh.lag(delay_ms=1234)
+    with pytest.raises(RuntimeError, match="delay_ms"):
+        fresh.manage("lag", "--delay-ms", "99999")
+    assert "delay_ms: 1234" in fresh.manage("lag")
