@@ -43,6 +43,12 @@ def replica_context(replica: Replica) -> dict:
     return {"replica": replica, "deliveries": deliveries, "queued": queued}
 
 
+def curtain_context() -> dict:
+    """Everything the curtain page shows: the log and each replica's pane."""
+    context = log_context()
+    return {**context, "panes": [replica_context(r) for r in context["replicas"]]}
+
+
 def curtain_log(oob: bool = False) -> str:
     return render_to_string("demos/curtain.html#log", {**log_context(), "oob": oob})
 
@@ -56,16 +62,18 @@ def curtain_replicas(oob: bool = False) -> str:
     return "".join(curtain_replica(r.name, oob) for r in Replica.objects.all())
 
 
-def _demo_pushers() -> dict:
+def _live_demos() -> dict:
+    """Demos whose page shows a replica's list live: stream -> module (REPLICA, pushed())."""
     # Imported late: the demo modules import the push layer, which imports this module.
     from . import optimistic, push_demo
 
-    return {"optimistic": optimistic.pushed, "push": push_demo.pushed}
+    return {"optimistic": optimistic, "push": push_demo}
 
 
 def stream_replica(stream: str) -> str | None:
     """The replica whose applies a demo page of `stream` shows live, if any."""
-    return "fast" if stream in _demo_pushers() else None
+    demo = _live_demos().get(stream)
+    return demo.REPLICA if demo else None
 
 
 def region(name: str) -> tuple[str, str]:
@@ -78,14 +86,14 @@ def region(name: str) -> tuple[str, str]:
     if kind == "timeline":
         return ("stream." + arg if arg else "curtain"), timeline(arg or None, oob=True)
     if kind == "stream":
-        return "stream." + arg, stream_update(arg, "fast")
+        return "stream." + arg, stream_update(arg)
     raise ValueError(f"unknown region {name!r}")
 
 
-def stream_update(stream: str, replica_name: str) -> str:
-    """What a demo page of `stream` shows after `replica_name` applied something; '' if none."""
-    pusher = _demo_pushers().get(stream)
-    return pusher(replica_name) if pusher else ""
+def stream_update(stream: str) -> str:
+    """The live list of a demo page of `stream`, as its replica holds it now; '' if none."""
+    demo = _live_demos().get(stream)
+    return demo.pushed() if demo else ""
 
 
 def session_update(event, replica_name: str) -> str:
@@ -116,6 +124,6 @@ def snapshot(group: str) -> str:
         return curtain_log(oob=True) + curtain_replicas(oob=True) + timeline(oob=True)
     if group.startswith("stream."):
         stream = group.removeprefix("stream.")
-        # The fast replica serves every live demo list; a reconnecting page catches up from it.
-        return stream_update(stream, "fast") + timeline(stream, oob=True)
+        # A reconnecting page catches up from its replica's current list.
+        return stream_update(stream) + timeline(stream, oob=True)
     return ""

@@ -57,11 +57,9 @@ def naive(request):
     return render(request, f"{TEMPLATE}#naive-body", context)
 
 
-def pushed(replica: str) -> str:
-    """After `replica` applied or rejected a write: the trick pane's list, for every viewer.
+def pushed() -> str:
+    """After REPLICA applied or rejected a write: the trick pane's list, for every viewer.
 
     The page's script drops its pending copy of an item once the pushed list carries it.
     """
-    if replica != REPLICA:
-        return ""
     return render_to_string(f"{TEMPLATE}#trick-list", {**lists(), "oob": True})

@@ -1,5 +1,3 @@
-import uuid
-
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -9,10 +7,7 @@ from showcase.celery import app as celery_app
 
 from . import fragments, writes
 from .catalog import BY_SLUG, CURTAIN, DEMOS, STREAMS
-
-
-def new_key() -> str:
-    return uuid.uuid4().hex
+from .forms import new_key
 
 
 @require_GET
@@ -22,12 +17,7 @@ def index(request):
 
 @require_GET
 def curtain(request):
-    context = {
-        **fragments.log_context(),
-        "panes": [fragments.replica_context(r) for r in fragments.log_context()["replicas"]],
-        "key": new_key(),
-        "stream": CURTAIN,
-    }
+    context = {**fragments.curtain_context(), "key": new_key(), "stream": CURTAIN}
     return render(request, "demos/curtain.html", context)
 
 
@@ -57,9 +47,7 @@ def _write_form(request, context: dict, status: int) -> HttpResponse:
     context.setdefault("key", new_key() if status == 202 else request.POST.get("key") or new_key())
     if request.htmx:
         return render(request, "demos/curtain.html#write-form", context, status=status)
-    page = {**fragments.log_context(), **context}
-    page["panes"] = [fragments.replica_context(r) for r in page["replicas"]]
-    return render(request, "demos/curtain.html", page, status=status)
+    return render(request, "demos/curtain.html", {**fragments.curtain_context(), **context}, status=status)
 
 
 @require_GET

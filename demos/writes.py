@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.http import HttpResponse
 from django.utils import timezone
 
 from conference import ratelimit
@@ -43,9 +44,7 @@ def accept(request, stream: str, kind: str = "item.added") -> Outcome:
     return Outcome(event=result.event)
 
 
-def response(html: str, outcome: Outcome):
-    from django.http import HttpResponse
-
+def response(html: str, outcome: Outcome) -> HttpResponse:
     response = HttpResponse(html, status=outcome.status)
     if outcome.event:
         response["X-Event-Position"] = str(outcome.event.pk)

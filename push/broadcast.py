@@ -39,7 +39,7 @@ def accepted(event: Event) -> None:
     """A write entered the log: the curtain's log and the timelines show it soon.
 
     Drawn by a task, never in the request that answers 202."""
-    coalesce.changed("curtain-log", "timeline:", f"timeline:{event.stream}")
+    coalesce.changed("curtain-log", *timeline_regions({event.stream}))
 
 
 def applied(replica_name: str, deliveries: list[Delivery]) -> None:
@@ -56,12 +56,17 @@ def applied(replica_name: str, deliveries: list[Delivery]) -> None:
     coalesce.changed("curtain-log", f"curtain-replica:{replica_name}", here=True)
     Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(pushed_at=pushed_at)
     # After pushed_at is stored, so the redrawn lanes show this push.
-    seen(set(streams))
+    coalesce.changed(*timeline_regions(streams))
 
 
 def seen(streams: set[str]) -> None:
-    """Lanes of `streams` changed (pushed, or a browser rendered an item): redraw timelines."""
-    coalesce.changed("timeline:", *(f"timeline:{s}" for s in sorted(streams)))
+    """A browser rendered items of `streams` for the first time: their lanes gain a mark."""
+    coalesce.changed(*timeline_regions(streams))
+
+
+def timeline_regions(streams) -> list[str]:
+    """The curtain's timeline (every stream) and each stream's own."""
+    return ["timeline:", *(f"timeline:{s}" for s in sorted(set(streams)))]
 
 
 def everything_changed() -> None:

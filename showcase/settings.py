@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from showcase.stack import lan_address
+from showcase.network import lan_address
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SHOWCASE_VAR_DIR", BASE_DIR / "var"))

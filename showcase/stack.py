@@ -23,6 +23,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from showcase.network import lan_address
+
 ROOT = Path(__file__).resolve().parent.parent
 PR_SET_PDEATHSIG = 1
 VAR = Path(os.environ.get("SHOWCASE_VAR_DIR", ROOT / "var"))
@@ -260,17 +262,6 @@ class Stack:
                 os.killpg(proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-
-
-def lan_address() -> str:
-    """The address phones on the same network reach this machine at."""
-    try:
-        # Connecting a UDP socket sends nothing; it only asks the kernel which address it would use.
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.connect(("192.0.2.1", 9))
-            return probe.getsockname()[0]
-    except OSError:
-        return socket.gethostname()
 
 
 def create_admin(stack: Stack) -> str:

@@ -37,18 +37,21 @@ def enqueue(deliveries) -> None:
     once the broker is back.
     """
     now = timezone.now()
+    sent = []
     for delivery in deliveries:
         countdown = max(0.0, (delivery.due_at - now).total_seconds())
         try:
             apply_event.apply_async((delivery.replica_id, delivery.event_id), countdown=countdown)
         except (KombuError, RedisError, OSError) as error:
             logger.warning("broker unreachable, the sweeper will send #%s later: %s", delivery.event_id, error)
-            return
-        Delivery.objects.filter(pk=delivery.pk).update(
-            enqueued_at=Coalesce(F("enqueued_at"), now),
-            last_enqueued_at=now,
-            enqueue_count=F("enqueue_count") + 1,
-        )
+            break
+        sent.append(delivery.pk)
+    # One statement for the whole batch: this runs on every write.
+    Delivery.objects.filter(pk__in=sent).update(
+        enqueued_at=Coalesce(F("enqueued_at"), now),
+        last_enqueued_at=now,
+        enqueue_count=F("enqueue_count") + 1,
+    )
 
 
 def enqueue_event(position: int) -> None:

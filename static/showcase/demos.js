@@ -19,6 +19,10 @@
   });
   function save() { sessionStorage.setItem(storageKey, JSON.stringify(state)); }
 
+  function writeForm(event) {
+    var elt = event.detail.elt;
+    return elt.closest ? elt.closest("[data-write-form]") : null;
+  }
   function pane(name) { return root.querySelector('[data-pane="' + name + '"]'); }
   function findIn(el, key) { return el && el.querySelector('[data-item-id="' + CSS.escape(key) + '"]'); }
   var visible = { naive: {}, trick: {} };
@@ -123,25 +127,28 @@
   }
 
   // trick:optimistic
-  // Before the request leaves: show the item at once, marked pending, keyed by its idempotency key.
-  document.body.addEventListener("htmx:beforeRequest", function (event) {
-    var form = event.detail.elt.closest && event.detail.elt.closest("[data-write-form]");
-    var pendingList = document.getElementById("opt-pending");
-    if (!form || !pendingList) { return; }
+  // Draw the write the moment it is sent, before any answer: pending, keyed by its idempotency key.
+  function drawAtClick(event, listId, markup) {
+    var form = writeForm(event), list = document.getElementById(listId);
+    if (!form || !list) { return null; }
     var key = form.querySelector("input[name=key]").value;
     var text = form.querySelector("input[type=text]").value.trim();
-    if (!text || findIn(pendingList, key)) { return; }
+    if (!text || findIn(list, key)) { return null; }
     var item = document.createElement("li");
     item.dataset.itemId = key;
     item.dataset.state = "pending";
-    item.innerHTML = '<span class="text"></span> <span class="state">pending…</span>';
+    item.innerHTML = markup;
     item.querySelector(".text").textContent = text;  // the user's text as text, never as HTML
-    pendingList.prepend(item);
+    list.prepend(item);
+    return item;
+  }
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    drawAtClick(event, "opt-pending", '<span class="text"></span> <span class="state">pending…</span>');
   });
   // A refused write (bad input, rate limit) was never accepted: take the pending copy back.
   // (beforeSwap: the form is still on the page, about to be replaced by the answer.)
   document.body.addEventListener("htmx:beforeSwap", function (event) {
-    var form = event.detail.elt.closest && event.detail.elt.closest("[data-write-form]");
+    var form = writeForm(event);
     var pendingList = document.getElementById("opt-pending");
     if (!form || !pendingList || event.detail.xhr.status === 202) { return; }
     var item = findIn(pendingList, form.querySelector("input[name=key]").value);
@@ -149,24 +156,13 @@
   });
   // The pending demo shows its card the moment you click, before the 202 says "received".
   document.body.addEventListener("htmx:beforeRequest", function (event) {
-    var form = event.detail.elt.closest && event.detail.elt.closest("[data-write-form]");
-    var orders = document.getElementById("orders");
-    if (!form || !orders) { return; }
-    var key = form.querySelector("input[name=key]").value;
-    var text = form.querySelector("input[type=text]").value.trim();
-    if (!text || findIn(orders, key)) { return; }
-    var card = document.createElement("li");
-    card.className = "order";
-    card.dataset.itemId = key;
-    card.dataset.state = "pending";
-    card.dataset.sending = "";
-    card.innerHTML = '<span class="text"></span><ol class="steps"><li class="step step--now">sending…</li></ol>';
-    card.querySelector(".text").textContent = text;
-    orders.prepend(card);
+    var card = drawAtClick(event, "orders",
+      '<span class="text"></span><ol class="steps"><li class="step step--now">sending…</li></ol>');
+    if (card) { card.className = "order"; card.dataset.sending = ""; }
   });
   // The server's card (received → processing) takes the place of the one drawn at the click.
   document.body.addEventListener("htmx:beforeSwap", function (event) {
-    var form = event.detail.elt.closest && event.detail.elt.closest("[data-write-form]");
+    var form = writeForm(event);
     var orders = document.getElementById("orders");
     if (!form || !orders) { return; }
     orders.querySelectorAll("[data-sending]").forEach(function (card) { card.remove(); });
@@ -183,7 +179,7 @@
   // end trick:optimistic
 
   document.body.addEventListener("htmx:beforeRequest", function (event) {
-    var form = event.detail.elt.closest && event.detail.elt.closest("[data-write-form]");
+    var form = writeForm(event);
     if (form) { recordWrite(form); }
     countRequest(event.detail.elt);
   });
