@@ -93,6 +93,9 @@ def test_a_control_panel_change_reaches_another_session_without_reload(fresh, st
     panel.click('[data-control="partition"]')
     expect(audience.locator("[data-lag-badge]")).to_contain_text("partition", timeout=3000)
     expect(panel.locator('[data-control="partition"]')).to_have_attribute("aria-checked", "true")
+    # Let the partition's answer finish replacing the panel: a slider moved on the outgoing
+    # panel fires its change on an element that is already gone.
+    panel.wait_for_load_state("networkidle")
     panel.locator("#id_replica_slow").fill("7000")
     expect(audience.locator("#replica-slow h2")).to_contain_text("+7 s", timeout=3000)
     assert audience.evaluate("window.__notReloaded") is True
