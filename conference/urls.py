@@ -9,5 +9,4 @@ urlpatterns = [
     path("control/reset/", views.control_reset, name="control-reset"),
     path("join/", views.join, name="join"),
     path("presenter/", views.presenter, name="presenter"),
-    path("seen/", views.seen, name="seen"),
 ]

@@ -1,5 +1,4 @@
-"""Conference mode: the presenter's control panel, the audience's join page, presenter mode
-and the "seen" beacon that ends each lane of the timeline."""
+"""Conference mode: the presenter's control panel, the audience's join page and presenter mode."""
 
 from functools import wraps
 
@@ -9,21 +8,17 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from demos.management.commands.seed import EXAMPLES
-from push import broadcast
-from store import data, lag, log
-from store.models import Event, LagSettings
+from demos import curtain
+from store import data, lag
+from store.models import LagSettings
 
 from . import join as joining
 from .forms import LagForm, replica_field
 from .presets import BY_SLUG as PRESETS_BY_SLUG
 from .presets import PRESETS
-
-MAX_SEEN_KEYS = 100
 
 
 def staff_only(view):
@@ -126,9 +121,7 @@ def control_preset(request):
 @staff_only
 def control_reset(request):
     """Empty the log and the replicas, seed the examples again, and redraw every open page."""
-    data.reset()
-    created = data.seed(EXAMPLES)
-    broadcast.everything_changed()
+    created = data.reset(curtain.examples())
     return _panel_response(request, notice=f"Demo data reset: {created} example items.")
 
 
@@ -149,26 +142,3 @@ def presenter(request):
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = reverse("index")
     return redirect(target)
-
-
-@require_POST
-def seen(request):
-    """A browser rendered these settled items: keep the first time anyone did.
-
-    Strict: every key must be well formed and there are at most MAX_SEEN_KEYS, else 400
-    and nothing is stored. Pending items do not count (the write is not visible yet).
-    """
-    keys = request.POST.getlist("key")
-    if not keys or len(keys) > MAX_SEEN_KEYS:
-        return HttpResponse("Send 1 to 100 keys.", status=400, content_type="text/plain")
-    try:
-        keys = sorted({log.clean_key(k) for k in keys})
-    except log.CommandError as error:
-        return HttpResponse(str(error), status=400, content_type="text/plain")
-    now = timezone.now()
-    # Read first: most beacons name items already seen, and a read takes no write lock.
-    unseen = Event.objects.filter(key__in=keys, seen_at__isnull=True).exclude(verdict="")
-    found = dict(unseen.values_list("pk", "stream"))
-    if found and Event.objects.filter(pk__in=found, seen_at__isnull=True).update(seen_at=now):
-        broadcast.seen(set(found.values()))
-    return HttpResponse(status=204)

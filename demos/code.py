@@ -1,5 +1,6 @@
 """The trick's key code, shown on each demo page, read from this project's own source."""
 
+import ast
 import inspect
 import re
 from dataclasses import dataclass
@@ -7,7 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-JS_FILE = Path(settings.BASE_DIR) / "static" / "showcase" / "demos.js"
+STATIC = Path(settings.BASE_DIR) / "static"
 
 
 @dataclass(frozen=True)
@@ -23,14 +24,26 @@ def python(obj) -> Snippet:
     return Snippet(f"{path} · {obj.__qualname__}", "python", inspect.getsource(obj).rstrip())
 
 
-def javascript(name: str) -> Snippet:
-    """The block between `// trick:NAME` and `// end trick:NAME` in demos.js."""
-    text = JS_FILE.read_text()
+def python_in(path: str, name: str) -> Snippet:
+    """A top-level function or class of another layer's module, read as text: a demo shows a
+    higher layer's code (the consumer that pushes) without importing it."""
+    source = (Path(settings.BASE_DIR) / path).read_text()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.name == name:
+            start = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+            lines = source.splitlines()[start : node.end_lineno]
+            return Snippet(f"{path} · {name}", "python", "\n".join(lines).rstrip())
+    raise LookupError(f"no {name!r} in {path}")
+
+
+def javascript(script: str, name: str) -> Snippet:
+    """The block between `// trick:NAME` and `// end trick:NAME` in static/`script`."""
+    text = (STATIC / script).read_text()
     marker = re.escape(name)
     match = re.search(rf"^[ \t]*// trick:{marker}\n(.*?)^[ \t]*// end trick:{marker}$", text, re.S | re.M)
     if match is None:
-        raise LookupError(f"no trick {name!r} in {JS_FILE.name}")
+        raise LookupError(f"no trick {name!r} in {script}")
     lines = match.group(1).rstrip().splitlines()
     indent = min((len(line) - len(line.lstrip()) for line in lines if line.strip()), default=0)
     source = "\n".join(line[indent:] for line in lines)
-    return Snippet(f"static/showcase/demos.js · {name}", "javascript", source)
+    return Snippet(f"static/{script} · {name}", "javascript", source)

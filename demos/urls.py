@@ -1,17 +1,16 @@
-from django.urls import path
+"""Routes derived from the registry: each demo's own patterns under /demos/<slug>/."""
 
-from . import optimistic, pending, push_demo, read_your_writes
+from django.urls import include, path
+
+from . import curtain, registry, views
 
 urlpatterns = [
-    path("demos/optimistic/", optimistic.page),
-    path("demos/read-your-writes/", read_your_writes.page),
-    path("demos/pending/", pending.page),
-    path("demos/push/", push_demo.page),
-    path("demos/optimistic/write/", optimistic.write, name="optimistic-write"),
-    path("demos/optimistic/naive/", optimistic.naive, name="optimistic-naive"),
-    path("demos/read-your-writes/write/", read_your_writes.write, name="ryw-write"),
-    path("demos/pending/write/", pending.write, name="pending-write"),
-    path("demos/pending/order/<slug:key>/", pending.order, name="pending-order"),
-    path("demos/push/write/", push_demo.write, name="push-write"),
-    path("demos/push/naive/", push_demo.naive, name="push-naive"),
+    path("", views.index, name="index"),
+    path("curtain/", curtain.page, name="curtain"),
+    *(path(f"demos/{demo.slug}/", include(list(demo.urls))) for demo in registry.live()),
+    # Any demo not built yet; a built demo's own "" pattern above answers first.
+    path("demos/<slug:slug>/", views.demo, name="demo"),
+    path("write/<slug:stream>/", views.write, name="write"),
+    path("seen/", views.seen, name="seen"),
+    path("healthz", views.healthz, name="healthz"),
 ]

@@ -1,53 +1,73 @@
+"""Pages that are not one demo: the index, the coming-soon page, the generic write endpoint,
+the "seen" beacon, and the health check."""
+
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from showcase.celery import app as celery_app
+from store import log, trace
 
-from . import fragments, writes
-from .catalog import BY_SLUG, CURTAIN, DEMOS, STREAMS
-from .forms import new_key
+from . import curtain, fragments, registry, writes
+
+MAX_SEEN_KEYS = 100
 
 
 @require_GET
 def index(request):
-    return render(request, "demos/index.html", {"demos": DEMOS})
-
-
-@require_GET
-def curtain(request):
-    context = {**fragments.curtain_context(), "key": new_key(), "stream": CURTAIN}
-    return render(request, "demos/curtain.html", context)
+    return render(request, "demos/index.html", {"demos": registry.demos()})
 
 
 @require_GET
 def demo(request, slug: str):
-    """Demos not built yet; the built ones have their own routes in demos/urls.py."""
-    if slug not in BY_SLUG:
+    """Demos not built yet; the built ones are routed to their own module first."""
+    demo = registry.get(slug)
+    if demo is None:
         raise Http404("No such demo.")
-    return render(request, "demos/coming_soon.html", {"demo": BY_SLUG[slug]})
+    return render(request, "demos/coming_soon.html", {"demo": demo})
+
+
+def streams() -> set[str]:
+    return {curtain.STREAM, *(d.stream for d in registry.demos())}
 
 
 @require_POST
 def write(request, stream: str):
     """Append one item to `stream`'s part of the log: 202 with the event's position."""
-    if stream not in STREAMS:
+    if stream not in streams():
         raise Http404("No such stream.")
     outcome = writes.accept(request, stream)
+    form = curtain.form_context(stream=stream, action=f"/write/{stream}/")
     if outcome.error:
-        context = {"stream": stream, "text": request.POST.get("text", ""), "error": outcome.error}
-        return _write_form(request, context, status=outcome.status)
-    response = _write_form(request, {"stream": stream, "accepted": outcome.event}, status=202)
-    response["X-Event-Position"] = str(outcome.event.pk)
+        form.update(text=request.POST.get("text", ""), error=outcome.error, key=request.POST.get("key") or form["key"])
+    else:
+        form["accepted"] = outcome.event
+    if request.htmx:
+        response = render(request, "demos/curtain.html#write-form", form, status=outcome.status)
+    else:
+        response = render(request, "demos/curtain.html", {**fragments.curtain_context(), **form}, status=outcome.status)
+    if outcome.event:
+        response["X-Event-Position"] = str(outcome.event.pk)
     return response
 
 
-def _write_form(request, context: dict, status: int) -> HttpResponse:
-    context.setdefault("key", new_key() if status == 202 else request.POST.get("key") or new_key())
-    if request.htmx:
-        return render(request, "demos/curtain.html#write-form", context, status=status)
-    return render(request, "demos/curtain.html", {**fragments.curtain_context(), **context}, status=status)
+@require_POST
+def seen(request):
+    """A browser rendered these settled items: keep the first time anyone did.
+
+    Strict: every key must be well formed and there are at most MAX_SEEN_KEYS, else 400
+    and nothing is stored.
+    """
+    keys = request.POST.getlist("key")
+    if not keys or len(keys) > MAX_SEEN_KEYS:
+        return HttpResponse("Send 1 to 100 keys.", status=400, content_type="text/plain")
+    try:
+        keys = sorted({log.clean_key(k) for k in keys})
+    except log.CommandError as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain")
+    trace.mark_seen(keys)
+    return HttpResponse(status=204)
 
 
 @require_GET

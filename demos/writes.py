@@ -1,14 +1,16 @@
-"""The one write path every page shares: rate limit, validate, append, announce."""
+"""The one write path every page shares: rate limit, validate, append; and the write form."""
 
+import uuid
 from dataclasses import dataclass
 
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 
-from conference import ratelimit
-from push import broadcast
 from store import log
 from store.models import Event
+
+from . import ratelimit
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,6 @@ def accept(request, stream: str, kind: str = "item.added") -> Outcome:
         return Outcome(error=str(error), status=409)
     except log.CommandError as error:
         return Outcome(error=str(error), status=400)
-    if result.created:
-        broadcast.accepted(result.event)
     return Outcome(event=result.event)
 
 
@@ -49,3 +49,17 @@ def response(html: str, outcome: Outcome) -> HttpResponse:
     if outcome.event:
         response["X-Event-Position"] = str(outcome.event.pk)
     return response
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def form_context(request, url_name: str, outcome: Outcome | None = None, **extra) -> dict:
+    """Context for demos/_write_form.html: a fresh key after success, the same key after an error."""
+    context = {"action": reverse(url_name), "htmx": True, "key": new_key(), **extra}
+    if outcome is not None and outcome.error:
+        context.update(error=outcome.error, text=request.POST.get("text", ""), key=request.POST.get("key") or new_key())
+    elif outcome is not None:
+        context["accepted"] = outcome.event
+    return context

@@ -3,3 +3,15 @@ from django.apps import AppConfig
 
 class PushConfig(AppConfig):
     name = "push"
+
+    def ready(self) -> None:
+        """Listen to the store: it announces what happened and never calls the web layers."""
+        from store import signals
+
+        from . import broadcast
+
+        signals.accepted.connect(broadcast.accepted, dispatch_uid="push.accepted")
+        signals.settled.connect(broadcast.settled, dispatch_uid="push.settled")
+        signals.lag_changed.connect(broadcast.lag_changed, dispatch_uid="push.lag_changed")
+        signals.reset.connect(broadcast.everything_changed, dispatch_uid="push.reset")
+        signals.seen.connect(broadcast.seen, dispatch_uid="push.seen")

@@ -16,6 +16,9 @@ from kombu.exceptions import KombuError
 
 from showcase.redis_client import redis_client
 
+from . import regions
+from .channel import send
+
 log = logging.getLogger(__name__)
 
 WINDOW_S = 0.2
@@ -56,12 +59,8 @@ def changed(*regions: str, here: bool = False) -> None:
 @shared_task(ignore_result=True)
 def redraw(region: str) -> None:
     """Render `region` as it is now and push it. Idempotent: a duplicate pushes the same HTML."""
-    from demos import fragments  # fragments import the push layer
-
-    from . import broadcast
-
     # Cleared before drawing, so a change that comes in while we draw schedules the next one.
     redis_client().delete(_dirty(region))
-    group, html = fragments.region(region)
+    group, html = regions.region(region)
     if html:
-        broadcast.send(group, html)
+        send(group, html)

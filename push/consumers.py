@@ -3,8 +3,9 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from demos import fragments
-from push.broadcast import session_group
+from demos.groups import LAG, session_group
+
+from . import regions
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -16,8 +17,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         asked = parse_qs(self.scope["query_string"].decode()).get("g", [])
-        known = fragments.known_groups()
-        self.joined = ["lag", *sorted({g for g in asked if g in known and g != "lag"})]
+        known = regions.known_groups()
+        self.joined = [LAG, *sorted({g for g in asked if g in known and g != LAG})]
         session = self.scope.get("session")
         if session is not None and session.session_key:
             self.joined.append(session_group(session.session_key))
@@ -25,7 +26,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         for group in self.joined:
-            if snapshot := await database_sync_to_async(fragments.snapshot)(group):
+            if snapshot := await database_sync_to_async(regions.snapshot)(group):
                 await self.send(text_data=snapshot)
 
     async def disconnect(self, code: int) -> None:

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from . import signals
 from .models import Delivery, Event, LagSettings, Replica
 
 REPLICAS = (
@@ -46,7 +47,13 @@ def seed(examples: dict[str, list[str]]) -> int:
 
 
 @transaction.atomic
-def reset() -> None:
-    """Empty the log and every replica. Tasks still in flight find nothing to apply."""
+def reset(examples: dict[str, list[str]]) -> int:
+    """Empty the log and every replica, seed `examples` again; return how many.
+
+    One transaction, announced once: an open page never sees the empty store in between.
+    Tasks still in flight find nothing to apply."""
     Event.objects.all().delete()
     Replica.objects.update(checkpoint=0)
+    created = seed(examples)
+    signals.announce_on_commit(signals.reset)
+    return created

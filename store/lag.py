@@ -1,29 +1,12 @@
 """Lag settings: validated changes, the countdown each delivery waits, and the badge text."""
 
-import logging
-import random
-from datetime import timedelta
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from . import signals, tasks
 from .models import LagSettings, Replica
 
-logger = logging.getLogger(__name__)
-
 FIELDS = ("delay_ms", "jitter_ms", "failure_rate", "paused", "reorder")
-
-
-def countdown_ms(lag: LagSettings, replica: Replica) -> int:
-    """How long after acceptance `replica` applies an event: delay + its extra lag + jitter."""
-    ms = lag.delay_ms + replica.extra_lag_ms + random.randint(0, lag.jitter_ms)
-    if lag.reorder:
-        ms += random.randint(0, lag.delay_ms)
-    return ms
-
-
-def due_after(lag: LagSettings, replica: Replica) -> timedelta:
-    return timedelta(milliseconds=countdown_ms(lag, replica))
 
 
 def format_ms(ms: int) -> str:
@@ -61,23 +44,13 @@ def update(changes: dict, replica_lag: dict[str, int] | None = None) -> LagSetti
 
 
 def after_change(was_paused: bool, paused: bool) -> None:
-    """Call inside the transaction that saved the settings (also from the admin)."""
-    from . import tasks  # tasks import this module
+    """Call inside the transaction that saved the settings (also from the admin).
 
+    The change is saved either way; a page that missed the announcement gets the new badge
+    with its next connect's snapshot."""
     if was_paused and not paused:
         transaction.on_commit(tasks.heal)
-    transaction.on_commit(announce)
-
-
-def announce() -> None:
-    """Tell every open page. The change is saved either way; a page that missed the push
-    gets the new badge with its next connect's snapshot."""
-    from push import broadcast
-
-    try:
-        broadcast.lag_changed()
-    except Exception as error:  # noqa: BLE001 - Redis down must not undo a saved setting
-        logger.warning("lag saved, but open pages were not told: %s", error)
+    signals.announce_on_commit(signals.lag_changed)
 
 
 def describe() -> dict:

@@ -6,8 +6,9 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import lag as lag_settings
+from . import signals
 from .models import Delivery, Event, LagSettings, Replica
+from .tasks import enqueue_event
 
 MAX_TEXT = 140
 MAX_KEY = 64
@@ -77,14 +78,13 @@ def append(
                 Delivery(
                     event=event,
                     replica=replica,
-                    due_at=event.accepted_at + lag_settings.due_after(lag, replica),
+                    due_at=event.accepted_at + lag.due_after(replica),
                 )
                 for replica in Replica.objects.all()
             )
             if not lag.paused:
-                from .tasks import enqueue_event
-
                 transaction.on_commit(lambda: enqueue_event(event.pk))
+            signals.announce_on_commit(signals.accepted, event=event)
     except IntegrityError:
         # A concurrent double submit won the race for the key.
         return _same_or_conflict(Event.objects.get(key=key), stream, kind, payload)

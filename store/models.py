@@ -1,5 +1,8 @@
 """The event log (write side), the replicas (read side) and the lag that separates them."""
 
+import random
+from datetime import timedelta
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -116,3 +119,13 @@ class LagSettings(models.Model):
     def load(cls) -> "LagSettings":
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
+
+    def countdown_ms(self, replica: Replica) -> int:
+        """How long after acceptance `replica` applies an event: delay + its extra lag + jitter."""
+        ms = self.delay_ms + replica.extra_lag_ms + random.randint(0, self.jitter_ms)
+        if self.reorder:
+            ms += random.randint(0, self.delay_ms)
+        return ms
+
+    def due_after(self, replica: Replica) -> timedelta:
+        return timedelta(milliseconds=self.countdown_ms(replica))

@@ -11,8 +11,7 @@ from django.utils import timezone
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
-from . import lag as lag_settings
-from . import projector
+from . import projector, signals
 from .models import Delivery, LagSettings
 
 SWEEP_BATCH = 500
@@ -24,9 +23,7 @@ def apply_event(replica_name: str, position: int) -> int:
     """Idempotent: applying a delivery that already left the queue does nothing."""
     settled = projector.apply(replica_name, position)
     if settled:
-        from push import broadcast
-
-        broadcast.applied(replica_name, settled)
+        signals.announce(signals.settled, replica=replica_name, deliveries=settled)
     return len(settled)
 
 
@@ -79,7 +76,7 @@ def heal() -> int:
     queued = list(Delivery.objects.filter(state=Delivery.QUEUED).select_related("replica"))
     now = timezone.now()
     for delivery in queued:
-        delivery.due_at = now + lag_settings.due_after(lag, delivery.replica)
+        delivery.due_at = now + lag.due_after(delivery.replica)
     Delivery.objects.bulk_update(queued, ["due_at"], batch_size=500)
     enqueue(queued)
     return len(queued)

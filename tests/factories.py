@@ -2,6 +2,9 @@
 
 import uuid
 
+from django.contrib.auth import get_user_model
+from django.test import Client
+
 from store import log
 from store.data import ensure_replicas
 from store.models import LagSettings, Replica
@@ -23,3 +26,10 @@ def replica(name: str, ordered: bool = True, extra_lag_ms: int = 0) -> Replica:
 
 def write(text: str = "hello", stream: str = "curtain", **kwargs):
     return log.append(stream, kwargs.pop("key", None) or key(), {"text": text}, **kwargs).event
+
+
+def staff_client() -> Client:
+    user = get_user_model().objects.create_user(f"presenter-{key()[:8]}", password="x", is_staff=True)
+    client = Client()
+    client.force_login(user)
+    return client

@@ -1,12 +1,10 @@
 """Unit tests of conference mode: control panel, presets, scenarios, join URL and QR code,
-the websocket origin check on the LAN, timelines, the seen beacon and the rate limit."""
+and the websocket origin check on the LAN."""
 
 import io
 import re
 import runpy
 import socket
-import xml.etree.ElementTree as ET
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,21 +15,18 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.security.websocket import AllowedHostsOriginValidator
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client, RequestFactory, override_settings
 from PIL import Image
 
-from conference import join, ratelimit, timeline
+from conference import join, scenarios
 from conference.forms import LagForm
 from conference.presets import PRESETS
-from conference.scenarios import BY_SLUG as SCENARIOS
 from conference.templatetags.conference import neighbours, walk
-from demos.catalog import CURTAIN, DEMOS
-from demos.management.commands.seed import EXAMPLES
-from store import data, projector
-from store.models import Delivery, Event, LagSettings, Replica
+from demos import curtain, registry
+from store import data
+from store.models import Event, LagSettings, Replica
 from tests import factories
-from tests.conftest import wait_until
+from tests.factories import staff_client
 
 pytestmark = pytest.mark.django_db
 
@@ -43,13 +38,6 @@ SVG = "{http://www.w3.org/2000/svg}"
 def replicas(settings, redis_server):
     settings.REDIS_URL = redis_server
     data.ensure_replicas()
-
-
-def staff_client() -> Client:
-    user = get_user_model().objects.create_user("presenter", password="x", is_staff=True)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def lag_now() -> dict:
@@ -134,12 +122,11 @@ def test_an_htmx_post_answers_with_the_panel_alone():
 
 def test_a_partial_change_leaves_the_other_settings_alone():
     factories.lag(delay_ms=700, jitter_ms=300, failure_rate=0.1)
-    staff_client().post("/control/lag/", {"paused": "1"})
+    client = staff_client()
+    client.post("/control/lag/", {"paused": "1"})
     lag = LagSettings.load()
     assert (lag.paused, lag.delay_ms, lag.jitter_ms, lag.failure_rate) == (True, 700, 300, 0.1)
-    staff_client_again = Client()
-    staff_client_again.force_login(get_user_model().objects.get(username="presenter"))
-    staff_client_again.post("/control/lag/", {"paused": "0"})
+    client.post("/control/lag/", {"paused": "0"})
     assert LagSettings.load().paused is False
 
 
@@ -192,7 +179,7 @@ def test_reset_empties_the_log_and_seeds_the_examples():
     response = staff_client().post("/control/reset/", HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert not Event.objects.filter(payload__text="a write from the audience").exists()
-    assert Event.objects.count() == sum(len(texts) for texts in EXAMPLES.values())
+    assert Event.objects.count() == sum(len(texts) for texts in curtain.examples().values())
     assert set(Replica.objects.values_list("checkpoint", flat=True)) == {Event.objects.order_by("-id").first().pk}
 
 
@@ -207,10 +194,10 @@ def test_the_control_panel_needs_a_csrf_token():
 
 
 def test_every_demo_and_the_curtain_has_a_scenario_whose_lag_the_panel_accepts():
-    assert set(SCENARIOS) == {CURTAIN, *(d.slug for d in DEMOS)}
-    for scenario in SCENARIOS.values():
-        form = LagForm({k: str(v) for k, v in scenario.as_data()["lag"].items()})
-        assert form.is_valid(), (scenario.slug, form.errors)
+    assert set(curtain.scenarios()) == {curtain.STREAM, *(d.slug for d in registry.live())}
+    for slug, scenario in curtain.scenarios().items():
+        form = LagForm({k: str(v) for k, v in scenario.as_data(slug)["lag"].items()})
+        assert form.is_valid(), (slug, form.errors)
         assert scenario.texts and all(0 < len(t) <= 140 for t in scenario.texts)
 
 
@@ -218,11 +205,12 @@ def test_scenario_button_is_for_staff_only():
     assert "data-scenario-run" not in Client().get("/curtain/").content.decode()
     body = staff_client().get("/curtain/").content.decode()
     assert "data-scenario-run" in body and 'id="scenario-data"' in body
-    assert SCENARIOS[CURTAIN].title in body
+    assert curtain.SCENARIO.title in body
 
 
 def test_arrow_keys_walk_index_curtain_then_demos_in_catalog_order():
-    assert walk() == ["/", "/curtain/", *(f"/demos/{d.slug}/" for d in DEMOS)]
+    assert walk() == ["/", "/curtain/", *(f"/demos/{d.slug}/" for d in registry.demos())]
+    DEMOS = registry.demos()
     assert neighbours("/") == (None, "/curtain/")
     assert neighbours("/curtain/") == ("/", f"/demos/{DEMOS[0].slug}/")
     assert neighbours(f"/demos/{DEMOS[-1].slug}/") == (f"/demos/{DEMOS[-2].slug}/", None)
@@ -331,234 +319,12 @@ def test_the_qr_code_is_inline_svg_that_decodes_to_the_url():
     assert [r.text for r in zxingcpp.read_barcodes(Image.open(png))] == [url]
 
 
-# ---- Timelines
-
-
-def at(event: Event, **offsets_ms) -> None:
-    """Move an event's and its deliveries' timestamps to fixed offsets from its submit."""
-    t0 = event.submitted_at
-    moments = {k: t0 + timedelta(milliseconds=v) if v is not None else None for k, v in offsets_ms.items()}
-    Event.objects.filter(pk=event.pk).update(
-        accepted_at=moments["accepted"], **({"seen_at": moments["seen"]} if "seen" in moments else {})
-    )
-    for name in ("fast", "slow"):
-        if name in moments:
-            Delivery.objects.filter(event=event, replica=name).update(
-                applied_at=moments[name], pushed_at=moments.get(f"{name}_pushed")
-            )
-
-
-def parse(svg: str) -> ET.Element:
-    return ET.fromstring(svg)  # noqa: S314 - our own output; parsing proves it is well formed
-
-
-def marks(lane: ET.Element) -> dict[str, int]:
-    found = {}
-    for g in lane.iter(f"{SVG}g"):
-        if "data-mark" in g.attrib:
-            found[g.get("data-replica") or g.get("data-mark")] = int(g.get("data-ms"))
-    return found
-
-
-def lane_of(svg: ET.Element, event: Event) -> ET.Element:
-    return next(g for g in svg.iter(f"{SVG}g") if g.get("data-lane") == event.key)
-
-
-def applied(event: Event, *names: str) -> None:
-    for name in names:
-        projector.apply(name, event.pk)
-
-
-def test_a_lane_shows_each_step_in_ms_and_shades_accepted_to_last_applied():
-    event = factories.write("travelling")
-    Delivery.objects.filter(event=event).update(enqueue_count=1)
-    applied(event, "fast", "slow")
-    at(event, accepted=5, fast=1010, fast_pushed=1030, slow=3020, seen=1100)
-    svg = parse(timeline.timeline_svg())
-    lane = lane_of(svg, event)
-    assert marks(lane) == {"submitted": 0, "accepted": 5, "fast": 1010, "slow": 3020, "pushed": 1030, "seen": 1100}
-    window = next(lane.iter(f"{SVG}rect"))
-    assert window.get("data-window-ms") == str(3020 - 5) and window.get("data-window-open") == "false"
-    assert "inconsistent for 3015 ms" in ET.tostring(lane, encoding="unicode")
-    # The shading starts at "accepted" and ends at the slow replica's mark.
-    circles = {g.get("data-replica") or g.get("data-mark"): g.find(f"{SVG}circle") for g in lane.iter(f"{SVG}g")}
-    x0, width = float(window.get("x")), float(window.get("width"))
-    assert x0 == pytest.approx(float(circles["accepted"].get("cx")), abs=0.2)
-    assert x0 + width == pytest.approx(float(circles["slow"].get("cx")), abs=0.2)
-
-
-def test_the_window_stays_open_while_a_replica_lags():
-    event = factories.write("half way")
-    Delivery.objects.filter(event=event).update(enqueue_count=1)
-    applied(event, "fast")
-    lane = lane_of(parse(timeline.timeline_svg()), event)
-    window = next(lane.iter(f"{SVG}rect"))
-    assert window.get("data-window-open") == "true"
-    assert "slow" not in marks(lane) and "fast" in marks(lane)
-    assert "still inconsistent" in ET.tostring(lane, encoding="unicode")
-
-
-def test_a_rejected_write_is_drawn_as_rejected():
-    factories.lag(failure_rate=1.0)
-    event = factories.write("refused")
-    Delivery.objects.filter(event=event).update(enqueue_count=1)
-    applied(event, "fast", "slow")
-    lane = lane_of(parse(timeline.timeline_svg()), event)
-    kinds = {g.get("data-mark") for g in lane.iter(f"{SVG}g") if g.get("data-mark")}
-    assert "rejected" in kinds and "applied" not in kinds
-
-
-def test_users_text_in_the_svg_is_escaped():
-    nasty = '</text><script>alert(1)</script><text> & "quotes"'
-    event = factories.write(nasty)
-    Delivery.objects.filter(event=event).update(enqueue_count=1)
-    svg = timeline.timeline_svg()
-    assert "<script>" not in svg
-    assert nasty in ET.tostring(lane_of(parse(svg), event), encoding="unicode", method="text")
-
-
-def test_seeded_examples_have_no_lane_and_streams_filter():
-    data.seed({"curtain": ["example"]})
-    mine = factories.write("mine", stream="optimistic")
-    theirs = factories.write("theirs", stream="push")
-    Delivery.objects.filter(event__in=[mine, theirs]).update(enqueue_count=1)
-    all_lanes = [g.get("data-lane") for g in parse(timeline.timeline_svg()).iter(f"{SVG}g") if g.get("data-lane")]
-    assert all_lanes == [theirs.key, mine.key]
-    only = [g.get("data-lane") for g in parse(timeline.timeline_svg("optimistic")).iter() if g.get("data-lane")]
-    assert only == [mine.key]
-    assert [lane.key for lane in timeline.lanes(limit=1)] == [theirs.key]
-
-
-def test_labels_that_bunch_up_go_to_separate_rows_without_overlapping():
-    event = factories.write("instant")
-    Delivery.objects.filter(event=event).update(enqueue_count=1)
-    applied(event, "fast", "slow")
-    at(event, accepted=1, fast=2, fast_pushed=3, slow=4, seen=5)
-    built = timeline.build()
-    lane = built.lanes[0]
-    boxes = [
-        (m.row, m.x - 3 if m.anchor == "start" else m.x + 3 - len(m.label) * timeline.CHAR_W, len(m.label))
-        for m in lane.marks
-    ]
-    for i, (row, left, chars) in enumerate(boxes):
-        for other_row, other_left, other_chars in boxes[i + 1 :]:
-            if row == other_row:
-                right, other_right = left + chars * timeline.CHAR_W, other_left + other_chars * timeline.CHAR_W
-                assert right <= other_left or other_right <= left
-    assert lane.rows == len(lane.marks)
-
-
-def test_the_curtain_shows_the_timeline_and_its_snapshot_carries_it():
-    from demos import fragments
-
-    body = Client().get("/curtain/").content.decode()
-    assert 'id="timeline"' in body and "<svg" in body
-    assert 'id="timeline" class="pane timeline" hx-swap-oob="true"' in fragments.snapshot("curtain")
-
-
-# ---- The seen beacon
-
-
-def settled(text: str = "seen me") -> Event:
-    event = factories.write(text)
-    applied(event, "fast")
-    return event
-
-
-def test_seen_keeps_the_first_time_a_browser_rendered_the_item(client):
-    event = settled()
-    assert client.post("/seen/", {"key": [event.key]}).status_code == 204
-    event.refresh_from_db()
-    first = event.seen_at
-    assert first is not None
-    client.post("/seen/", {"key": [event.key]})
-    event.refresh_from_db()
-    assert event.seen_at == first
-
-
-def test_seen_ignores_items_still_pending(client):
-    event = factories.write("not yet")
-    assert client.post("/seen/", {"key": [event.key]}).status_code == 204
-    event.refresh_from_db()
-    assert event.seen_at is None
-
-
-@pytest.mark.parametrize("keys", [[], ["bad key!"], ["<script>"], ["k"] * 101])
-def test_seen_refuses_malformed_requests_whole(client, keys):
-    event = settled()
-    response = client.post("/seen/", {"key": [event.key, *keys]} if keys else {})
-    assert response.status_code == 400
-    event.refresh_from_db()
-    assert event.seen_at is None
-
-
-def test_seen_needs_a_csrf_token():
-    event = settled()
-    assert Client(enforce_csrf_checks=True).post("/seen/", {"key": [event.key]}).status_code == 403
-    event.refresh_from_db()
-    assert event.seen_at is None
-
-
-# ---- Rate limit
-
-
-def test_writes_beyond_the_limit_get_429_with_a_message(settings):
-    settings.RATELIMIT_WRITES, settings.RATELIMIT_WINDOW_S = 3, 60
-    client = Client()
-    for i in range(3):
-        assert client.post("/write/curtain/", {"text": f"w{i}", "key": factories.key()}).status_code == 202
-    response = client.post("/write/curtain/", {"text": "one too many", "key": factories.key()}, HTTP_HX_REQUEST="true")
-    assert response.status_code == 429
-    body = response.content.decode()
-    assert "Slow down: at most 3 writes every 60 s" in body and 'role="alert"' in body
-    assert "one too many" in body  # the text stays in the form, to send again later
-    assert not Event.objects.filter(payload__text="one too many").exists()
-    # Per session, not per address: another phone behind the same NAT still writes.
-    assert Client().post("/write/curtain/", {"text": "other phone", "key": factories.key()}).status_code == 202
-
-
-def test_a_new_window_lets_writes_through_again(settings):
-    name = f"window-test-{factories.key()}"
-    assert ratelimit.hit(name, 1, 1)[0] == 1
-    assert ratelimit.hit(name, 1, 1)[0] == 2
-    wait_until(lambda: ratelimit.hit(name, 1, 1)[0] == 1, timeout=4, interval=0.2, what="the window to end")
-
-
-def test_without_redis_the_limit_lets_writes_through(settings):
-    settings.REDIS_URL = "redis://127.0.0.1:1/0"
-    request = RequestFactory().post("/write/curtain/")
-    request.session = SessionStore()
-    assert ratelimit.check(request) is None
-
-
 def test_every_demo_page_offers_its_scenario_to_staff():
     client = staff_client()
-    for demo in DEMOS:
+    for demo in registry.live():
         body = client.get(f"/demos/{demo.slug}/").content.decode()
-        assert SCENARIOS[demo.slug].title in body, demo.slug
-
-
-def test_redraws_are_coalesced_across_a_burst_of_changes(monkeypatch):
-    from push import coalesce
-    from showcase.redis_client import redis_client
-
-    regions = ["timeline:", "timeline:optimistic", "timeline:push"]
-    redis_client().delete(*(f"push:{f}:{r}" for r in regions for f in ("quiet", "dirty")))
-    leading, trailing = [], []
-    monkeypatch.setattr(coalesce.redraw, "delay", lambda region: leading.append(region))
-    monkeypatch.setattr(coalesce.redraw, "apply_async", lambda args, countdown: trailing.append(args[0]))
-    for _ in range(50):
-        coalesce.changed("timeline:", "timeline:optimistic")
-    coalesce.changed("timeline:push", "timeline:optimistic")
-    # The first change of each region redraws at once; the burst behind it, once more at the end.
-    assert sorted(leading) == regions
-    assert sorted(trailing) == ["timeline:", "timeline:optimistic"]
-    sent = []
-    monkeypatch.setattr("push.broadcast.send", lambda group, html: sent.append((group, html)))
-    coalesce.redraw("timeline:optimistic")  # clears its flag first: the next burst schedules again
-    assert sent[0][0] == "stream.optimistic" and 'id="timeline-optimistic"' in sent[0][1]
-    coalesce.changed("timeline:optimistic")
-    assert sorted(trailing) == ["timeline:", "timeline:optimistic", "timeline:optimistic"]
+        assert demo.scenario.title in body, demo.slug
+        assert scenarios.for_path(f"/demos/{demo.slug}/")["title"] == demo.scenario.title
 
 
 def test_every_preset_value_survives_a_round_trip_through_the_sliders():

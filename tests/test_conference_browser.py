@@ -13,8 +13,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from conference.presets import PRESETS
-from conference.scenarios import BY_SLUG as SCENARIOS
-from demos.catalog import DEMOS
+from demos import curtain, registry
 from tests.conftest import wait_until
 
 pytestmark = pytest.mark.browser
@@ -172,7 +171,7 @@ def test_the_join_qr_code_decodes_to_the_join_url(live, new_page):
 
 def test_arrow_keys_walk_between_demos(live, new_page):
     page = new_page("/")
-    walk = ["/", "/curtain/", *(f"/demos/{d.slug}/" for d in DEMOS[:2])]
+    walk = ["/", "/curtain/", *(f"/demos/{d.slug}/" for d in registry.demos()[:2])]
     for path in walk[1:]:
         page.keyboard.press("ArrowRight")
         page.wait_for_url(live.url + path)
@@ -205,7 +204,7 @@ def test_presenter_mode_toggles_with_p_and_is_remembered(live, new_page):
 
 
 def test_a_scenario_runs_with_one_click_and_r_replays_it(fresh, staff_page):
-    scenario = SCENARIOS["curtain"]
+    scenario = curtain.SCENARIO
     page = staff_page("/curtain/")
     page.click("[data-scenario-run]")
     expect(page.locator("[data-scenario-status]")).to_contain_text("Done", timeout=15_000)
@@ -293,7 +292,7 @@ def test_no_page_requests_anything_off_the_machine(live, staff_page):
     page.on("request", lambda request: requested.append(request.url))
     page.on("websocket", lambda ws: requested.append(ws.url))
     host = urlsplit(live.url).netloc
-    for path in ["/", "/curtain/", "/join/", "/control/", f"/demos/{DEMOS[0].slug}/"]:
+    for path in ["/", "/curtain/", "/join/", "/control/", f"/demos/{registry.live()[0].slug}/"]:
         page.goto(live.url + path)
         page.wait_for_selector("body.is-live")
         page.wait_for_load_state("networkidle")

@@ -2,15 +2,18 @@
 
 import pytest
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 from channels.testing import WebsocketCommunicator
+from django.contrib.auth import get_user_model
+from django.test import Client
 from django.urls import path
 
-from push import broadcast
 from push.consumers import LiveConsumer
-from store import projector
+from store import lag, projector, signals
 from store.data import ensure_replicas
+from store.models import LagSettings
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,15 +49,14 @@ def test_connect_sends_a_snapshot_of_each_group():
     async_to_sync(run)()
 
 
-def test_a_group_push_reaches_the_socket_through_redis():
+def test_a_lag_change_in_the_store_reaches_the_socket_through_redis():
     ensure_replicas()
-    factories.lag(delay_ms=2500)
 
     async def run():
         comm = communicator()
         await comm.connect()
         await receive_until(comm, 'id="event-log"')
-        await database_sync(broadcast.lag_changed)
+        await database_sync(lag.update, {"delay_ms": 2500})
         pushed = await receive_until(comm, "data-lag-badge")
         assert "2.5 s" in pushed
         await comm.disconnect()
@@ -71,7 +73,7 @@ def test_pushed_fragments_escape_users_text():
         await comm.connect()
         await receive_until(comm, 'id="event-log"')
         settled = await database_sync(projector.apply, "fast", event.pk)
-        await database_sync(broadcast.applied, "fast", settled)
+        await database_sync(signals.announce, signals.settled, replica="fast", deliveries=settled)
         pushed = await receive_until(comm, 'id="replica-fast"')
         assert "<img src=x" not in pushed and '<div hx-get="/admin/"' not in pushed
         assert "&lt;img src=x onerror=alert(1)&gt;" in pushed
@@ -101,18 +103,11 @@ def test_a_foreign_origin_is_refused():
     async_to_sync(run)()
 
 
-async def database_sync(function, *args):
-    from channels.db import database_sync_to_async
-
-    return await database_sync_to_async(function)(*args)
+async def database_sync(function, *args, **kwargs):
+    return await database_sync_to_async(function)(*args, **kwargs)
 
 
 def test_a_change_in_the_django_admin_reaches_open_pages_and_bad_values_are_refused():
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    from store.models import LagSettings
-
     ensure_replicas()
     factories.lag(delay_ms=1000)
     admin = get_user_model().objects.create_superuser("boss", "boss@localhost", "a-long-password-1")

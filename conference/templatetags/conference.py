@@ -5,17 +5,16 @@ from django import template
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from demos import fragments
-from demos.catalog import CURTAIN, DEMOS
+from demos import fragments, registry
 
-from ..scenarios import BY_SLUG as SCENARIOS
+from .. import scenarios
 
 register = template.Library()
 
 
 def walk() -> list[str]:
     """The order the arrow keys walk: the index, the curtain, then the demos as catalogued."""
-    return [reverse("index"), reverse("curtain"), *(reverse("demo", args=[d.slug]) for d in DEMOS)]
+    return [reverse("index"), reverse("curtain"), *(reverse("demo", args=[d.slug]) for d in registry.demos())]
 
 
 def neighbours(path: str) -> tuple[str | None, str | None]:
@@ -24,13 +23,6 @@ def neighbours(path: str) -> tuple[str | None, str | None]:
         return None, None
     i = pages.index(path)
     return (pages[i - 1] if i > 0 else None), (pages[i + 1] if i + 1 < len(pages) else None)
-
-
-def page_scenario(request):
-    """The scenario of the page at this path: by path, since each demo may have its own view."""
-    pages = {reverse("curtain"): CURTAIN, **{reverse("demo", args=[d.slug]): d.slug for d in DEMOS}}
-    slug = pages.get(request.path)
-    return SCENARIOS.get(slug) if slug else None
 
 
 @register.simple_tag(takes_context=True)
@@ -44,12 +36,10 @@ def presenter_head(context) -> str:
 def presenter_bar(context) -> str:
     """The scenario button, for staff only: a scenario changes the lag for the whole room."""
     request = context["request"]
-    scenario = page_scenario(request)
-    if scenario is None or not request.user.is_staff:
+    data = scenarios.for_path(request.path)
+    if data is None or not request.user.is_staff:
         return ""
-    return render_to_string(
-        "conference/presenter.html#bar", {"scenario": scenario, "data": scenario.as_data()}, request=request
-    )
+    return render_to_string("conference/presenter.html#bar", {"scenario": data, "data": data}, request=request)
 
 
 @register.simple_tag

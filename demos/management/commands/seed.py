@@ -1,14 +1,7 @@
 from django.core.management.base import BaseCommand
 
+from demos import curtain
 from store import data
-
-EXAMPLES = {
-    "curtain": ["Hello from the log", "Every write lands here first", "Replicas catch up later"],
-    "optimistic": ["Buy oat milk", "Book the venue", "Print the slides"],
-    "read-your-writes": ["First!", "Great talk so far", "Is the code online?"],
-    "pending": ["Order #1: 2 tickets", "Order #2: 1 T-shirt", "Order #3: 3 stickers"],
-    "push": ["Doors open at 9", "Coffee is in room B", "Next talk starts at 11"],
-}
 
 
 class Command(BaseCommand):
@@ -19,10 +12,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         if options["reset"]:
-            data.reset()
-        created = data.seed(EXAMPLES)
-        if options["reset"]:
-            from push import broadcast
-
-            broadcast.everything_changed()
+            created = data.reset(curtain.examples())
+        else:
+            created = data.seed(curtain.examples())
         self.stdout.write(f"seeded {created} example items")

@@ -1,12 +1,14 @@
-// The demo pages: the browser-side tricks, and per-pane counters of what each side cost and
-// what went wrong on screen. Counters are taken from what was actually rendered.
+// Every demo page: per-pane counters of what each side cost and the anomaly meter of what
+// went wrong on screen, taken from what was actually rendered. Each trick's own script
+// (static/showcase/tricks/) uses `window.ShellGame` to add what only its page can see.
 (function () {
   "use strict";
   var root = document.querySelector("[data-demo]");
   if (!root) { return; }
   var slug = root.dataset.demo;
   var storageKey = "shell-game:" + slug;
-  var PANES = ["naive", "trick"];
+  var PANES = Array.prototype.map.call(root.querySelectorAll("[data-pane]"), function (el) { return el.dataset.pane; });
+  var scanHooks = [];
   var KEEP = 30;
 
   // sessionStorage: survives the read-your-writes redirect, and is per tab like a session.
@@ -78,8 +80,7 @@
 
   // After every change on screen: feedback times, and anomalies seen in each pane.
   function scan() {
-    reconcile();
-    var trick = pane("trick"), naive = pane("naive");
+    scanHooks.forEach(function (hook) { hook(); });
     PANES.forEach(function (p) {
       var el = pane(p), now = {};
       el.querySelectorAll("[data-item-id]").forEach(function (item) { now[item.dataset.itemId] = item; });
@@ -112,71 +113,18 @@
         });
       });
     });
-    if (slug === "pending") {
-      naive.querySelectorAll("[data-claims=done]").forEach(function (item) {
-        var card = findIn(trick, item.dataset.itemId);
-        if (card && card.dataset.state === "pending") { anomaly("naive", "said done while pending", item.dataset.itemId); }
-      });
-    }
-    if (slug === "push") {
-      trick.querySelectorAll("[data-item-id][data-state=confirmed]").forEach(function (item) {
-        if (!findIn(naive, item.dataset.itemId)) { anomaly("naive", "stale: missing an applied item", item.dataset.itemId); }
-      });
-    }
     render();
   }
 
-  // trick:optimistic
-  // Draw the write the moment it is sent, before any answer: pending, keyed by its idempotency key.
-  function drawAtClick(event, listId, markup) {
-    var form = writeForm(event), list = document.getElementById(listId);
-    if (!form || !list) { return null; }
-    var key = form.querySelector("input[name=key]").value;
-    var text = form.querySelector("input[type=text]").value.trim();
-    if (!text || findIn(list, key)) { return null; }
-    var item = document.createElement("li");
-    item.dataset.itemId = key;
-    item.dataset.state = "pending";
-    item.innerHTML = markup;
-    item.querySelector(".text").textContent = text;  // the user's text as text, never as HTML
-    list.prepend(item);
-    return item;
-  }
-  document.body.addEventListener("htmx:beforeRequest", function (event) {
-    drawAtClick(event, "opt-pending", '<span class="text"></span> <span class="state">pending…</span>');
-  });
-  // A refused write (bad input, rate limit) was never accepted: take the pending copy back.
-  // (beforeSwap: the form is still on the page, about to be replaced by the answer.)
-  document.body.addEventListener("htmx:beforeSwap", function (event) {
-    var form = writeForm(event);
-    var pendingList = document.getElementById("opt-pending");
-    if (!form || !pendingList || event.detail.xhr.status === 202) { return; }
-    var item = findIn(pendingList, form.querySelector("input[name=key]").value);
-    if (item) { item.remove(); }
-  });
-  // The pending demo shows its card the moment you click, before the 202 says "received".
-  document.body.addEventListener("htmx:beforeRequest", function (event) {
-    var card = drawAtClick(event, "orders",
-      '<span class="text"></span><ol class="steps"><li class="step step--now">sending…</li></ol>');
-    if (card) { card.className = "order"; card.dataset.sending = ""; }
-  });
-  // The server's card (received → processing) takes the place of the one drawn at the click.
-  document.body.addEventListener("htmx:beforeSwap", function (event) {
-    var form = writeForm(event);
-    var orders = document.getElementById("orders");
-    if (!form || !orders) { return; }
-    orders.querySelectorAll("[data-sending]").forEach(function (card) { card.remove(); });
-  });
-
-  // The pushed list carries the item (confirmed, or rolled back with a reason): drop the pending copy.
-  function reconcile() {
-    var pendingList = document.getElementById("opt-pending");
-    if (!pendingList) { return; }
-    pendingList.querySelectorAll("[data-item-id]").forEach(function (item) {
-      if (findIn(document.getElementById("opt-list"), item.dataset.itemId)) { item.remove(); }
-    });
-  }
-  // end trick:optimistic
+  window.ShellGame = {
+    root: root,
+    pane: pane,
+    findIn: findIn,
+    writeForm: writeForm,
+    anomaly: anomaly,
+    // Run `hook` before every scan of the panes (after each change on screen).
+    onScan: function (hook) { scanHooks.push(hook); },
+  };
 
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     var form = writeForm(event);
@@ -213,7 +161,8 @@
   new MutationObserver(scan).observe(root, {
     subtree: true, childList: true, attributes: true, attributeFilter: ["data-state"],
   });
-  scan();
+  // The trick's own script (deferred, after this one) registers its hooks first.
+  document.addEventListener("DOMContentLoaded", scan);
   root.addEventListener("click", function (event) {
     if (event.target.closest("[data-reset-counters]")) {
       sessionStorage.removeItem(storageKey);

@@ -2,15 +2,16 @@
 
 from asgiref.sync import sync_to_async
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from . import code, fragments, reads, writes
-from .catalog import BY_SLUG
-from .forms import form_context
+from .. import code, fragments, reads, registry, writes
+from ..scenario import Scenario, lag
+from ..writes import form_context
 
-DEMO = BY_SLUG["read-your-writes"]
+SLUG = "read-your-writes"
 REPLICA = "slow"
+SCRIPT = "showcase/tricks/read_your_writes.js"
 TEMPLATE = "demos/read_your_writes.html"
 FORM = {"button": "Comment", "placeholder": "Leave a comment…", "label": "Your comment", "htmx": False}
 
@@ -31,20 +32,19 @@ async def page(request):
 
 def render_page(request, strategy: str, token: int, waited_ms: int):
     session_key = request.session.session_key or ""
-    read = reads.read_your_writes(strategy, REPLICA, DEMO.slug, session_key, token)
+    read = reads.read_your_writes(strategy, REPLICA, SLUG, session_key, token)
     context = {
         "demo": DEMO,
-        "timeline": fragments.timeline(DEMO.slug),
+        "timeline": fragments.timeline(SLUG),
         "replica": REPLICA,
         "checkpoint": reads.checkpoint(REPLICA),
-        "naive_items": reads.replica_items(REPLICA, DEMO.slug, session_key=session_key),
+        "naive_items": reads.replica_items(REPLICA, SLUG, session_key=session_key),
         "read": read,
         "waited_ms": waited_ms,
         "strategy": strategy,
         "strategies": reads.STRATEGIES,
         "token": token,
         **form_context(request, "ryw-write", **FORM),
-        "code": [code.python(write), code.python(reads.read_your_writes), code.python(reads.wait_for_token)],
     }
     if error := request.session.pop("ryw_error", None):
         context.update(error=error["message"], text=error["text"])
@@ -54,11 +54,32 @@ def render_page(request, strategy: str, token: int, waited_ms: int):
 @require_POST
 def write(request):
     """Post, remember the write's position as this session's token, redirect to the page."""
-    outcome = writes.accept(request, DEMO.slug, kind="comment.added")
+    outcome = writes.accept(request, SLUG, kind="comment.added")
     if outcome.event:
         request.session["ryw_token"] = max(outcome.event.pk, request.session.get("ryw_token", 0))
     else:
         request.session["ryw_error"] = {"message": outcome.error, "text": request.POST.get("text", "")[:200]}
-    response = redirect(reverse("demo", args=[DEMO.slug]))
+    response = redirect(reverse("demo", args=[SLUG]))
     response.status_code = 303  # see other: the browser GETs the page, never re-POSTs
     return response
+
+
+DEMO = registry.register(
+    registry.Demo(
+        slug=SLUG,
+        title="Read your writes",
+        naive="“where is my comment?”",
+        trick="your session always sees its own writes",
+        order=40,
+        replica=REPLICA,
+        urls=(path("", page), path("write/", write, name="ryw-write")),
+        examples=("First!", "Great talk so far", "Is the code online?"),
+        scenario=Scenario(
+            "Post three comments at lag 3 s",
+            ("Where is my comment?", "Posting again, just in case", "Oh, there it is"),
+            lag(3000),
+        ),
+        snippets=lambda: [code.python(write), code.python(reads.read_your_writes), code.python(reads.wait_for_token)],
+        script=SCRIPT,
+    )
+)

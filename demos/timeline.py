@@ -4,7 +4,7 @@ A lane runs from submitted (0 ms) through accepted, applied (or rejected) by eac
 first pushed, to first seen in a browser. The inconsistency window, from accepted until the
 last replica applied, is shaded; while a replica still lags it stays open up to "now".
 
-This module only does the geometry; the template `conference/timeline.html#svg` draws it, so
+This module only does the geometry; the template `demos/timeline.html#svg` draws it, so
 every piece of text in the picture goes through autoescaping.
 """
 
@@ -241,4 +241,4 @@ def section_id(stream: str | None = None) -> str:
 
 def timeline_svg(stream: str | None = None, limit: int = 8) -> SafeString:
     """The timeline of the newest `limit` writes of `stream` (all streams if None) as inline SVG."""
-    return render_to_string("conference/timeline.html#svg", {"tl": build(stream, limit)})
+    return render_to_string("demos/timeline.html#svg", {"tl": build(stream, limit)})

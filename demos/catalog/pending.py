@@ -3,16 +3,18 @@
 from django.http import Http404
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
 from store.models import Delivery, Event
 
-from . import code, fragments, reads, writes
-from .catalog import BY_SLUG
-from .forms import form_context
+from .. import code, fragments, reads, registry, writes
+from ..scenario import Scenario, lag
+from ..writes import form_context
 
-DEMO = BY_SLUG["pending"]
+SLUG = "pending"
 REPLICA = "fast"
+SCRIPT = "showcase/tricks/pending.js"
 TEMPLATE = "demos/pending.html"
 FORM = {"button": "Place order", "placeholder": "What do you order? e.g. 2 tickets", "label": "Your order"}
 WAITING = "Order being processed…"
@@ -25,7 +27,7 @@ def order_of(event: Event) -> reads.Item:
 
 
 def my_orders(session_key: str) -> list[reads.Item]:
-    events = Event.objects.filter(stream=DEMO.slug, session_key=session_key).order_by("-id")[:10]
+    events = Event.objects.filter(stream=SLUG, session_key=session_key).order_by("-id")[:10]
     return [order_of(e) for e in events] if session_key else []
 
 
@@ -36,10 +38,9 @@ def page(request):
     form = form_context(request, "pending-write", **FORM, waiting=WAITING if waiting else "")
     context = {
         "demo": DEMO,
-        "timeline": fragments.timeline(DEMO.slug),
+        "timeline": fragments.timeline(SLUG),
         "orders": orders,
         **form,
-        "code": [code.python(write), code.python(order)],
     }
     return render(request, TEMPLATE, context)
 
@@ -47,7 +48,7 @@ def page(request):
 @require_POST
 def write(request):
     """202 and an explicit pending state; the form stays disabled until the order is final."""
-    outcome = writes.accept(request, DEMO.slug, kind="order.placed")
+    outcome = writes.accept(request, SLUG, kind="order.placed")
     if outcome.error:
         form = form_context(request, "pending-write", outcome, **FORM)
         return writes.response(render_to_string(f"{TEMPLATE}#order-form", form, request), outcome)
@@ -63,7 +64,7 @@ def write(request):
 @require_GET
 def order(request, key: str):
     """The polling fallback: the order card, plus a fresh form once the order is final."""
-    event = Event.objects.filter(key=key, stream=DEMO.slug).first()
+    event = Event.objects.filter(key=key, stream=SLUG).first()
     if event is None or event.session_key != request.session.session_key:
         raise Http404("No such order in this session.")
     return render(request, "demos/pending_update.html", update_context(request, event, oob=False))
@@ -77,8 +78,35 @@ def update_context(request, event: Event, oob) -> dict:
     return context
 
 
-def pushed_to_session(replica: str, event: Event) -> str:
+def pushed_to_session(event: Event, replica: str) -> str:
     """For the writer's own sockets: the final card and a form that takes the next order."""
     if replica != REPLICA:
         return ""
     return render_to_string("demos/pending_update.html", update_context(None, event, oob="true"))
+
+
+DEMO = registry.register(
+    registry.Demo(
+        slug=SLUG,
+        title="Explicit pending state",
+        naive="“Done!” while nothing is done",
+        trick="received → processing → completed",
+        order=50,
+        replica=REPLICA,
+        urls=(
+            path("", page),
+            path("write/", write, name="pending-write"),
+            path("order/<slug:key>/", order, name="pending-order"),
+        ),
+        pushed_to_session=pushed_to_session,
+        examples=("Order #1: 2 tickets", "Order #2: 1 T-shirt", "Order #3: 3 stickers"),
+        scenario=Scenario(
+            "Place two orders at lag 4 s, one in four refused",
+            ("Order: 2 tickets", "Order: 1 hoodie"),
+            lag(4000, failure_rate=0.25),
+            pause_ms=1200,
+        ),
+        snippets=lambda: [code.python(write), code.python(order), code.javascript(SCRIPT, "pending")],
+        script=SCRIPT,
+    )
+)

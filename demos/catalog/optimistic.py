@@ -2,21 +2,22 @@
 
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
 from store.models import Delivery
 
-from . import code, fragments, reads, writes
-from .catalog import BY_SLUG
-from .forms import form_context
+from .. import code, fragments, reads, registry, writes
+from ..scenario import Scenario, lag
 
-DEMO = BY_SLUG["optimistic"]
+SLUG = "optimistic"
 REPLICA = "fast"
 TEMPLATE = "demos/optimistic.html"
+SCRIPT = "showcase/tricks/optimistic.js"
 
 
 def lists() -> dict:
-    items = reads.replica_items(REPLICA, DEMO.slug)
+    items = reads.replica_items(REPLICA, SLUG)
     return {"naive_items": [i for i in items if i.state == "confirmed"], "trick_items": items}
 
 
@@ -24,18 +25,17 @@ def lists() -> dict:
 def page(request):
     context = {
         "demo": DEMO,
-        "timeline": fragments.timeline(DEMO.slug),
+        "timeline": fragments.timeline(SLUG),
         **lists(),
-        **form_context(request, "optimistic-write"),
-        "code": [code.javascript("optimistic"), code.python(pushed)],
+        **writes.form_context(request, "optimistic-write"),
     }
     return render(request, TEMPLATE, context)
 
 
 @require_POST
 def write(request):
-    outcome = writes.accept(request, DEMO.slug)
-    form = form_context(request, "optimistic-write", outcome)
+    outcome = writes.accept(request, SLUG)
+    form = writes.form_context(request, "optimistic-write", outcome)
     html = render_to_string("demos/_write_form.html", form, request)
     if outcome.event:
         # The naive side starts its spinner and polls until the worker has applied the write.
@@ -63,3 +63,29 @@ def pushed() -> str:
     The page's script drops its pending copy of an item once the pushed list carries it.
     """
     return render_to_string(f"{TEMPLATE}#trick-list", {**lists(), "oob": True})
+
+
+DEMO = registry.register(
+    registry.Demo(
+        slug=SLUG,
+        title="Optimistic UI",
+        naive="spinner for as long as the lag",
+        trick="shows it at once, pending; confirmed by push",
+        order=30,
+        replica=REPLICA,
+        urls=(
+            path("", page),
+            path("write/", write, name="optimistic-write"),
+            path("naive/", naive, name="optimistic-naive"),
+        ),
+        pushed=pushed,
+        examples=("Buy oat milk", "Book the venue", "Print the slides"),
+        scenario=Scenario(
+            "Add three to-dos at lag 3 s, one in five refused",
+            ("Buy more coffee", "Rehearse the demo", "Charge the clicker"),
+            lag(3000, failure_rate=0.2),
+        ),
+        snippets=lambda: [code.javascript(SCRIPT, "optimistic"), code.python(pushed)],
+        script=SCRIPT,
+    )
+)

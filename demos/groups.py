@@ -1,0 +1,16 @@
+"""Names of the Channels groups pages listen to, spelled once for pages and the push layer."""
+
+import hashlib
+
+LAG = "lag"
+CURTAIN = "curtain"
+STREAM_PREFIX = "stream."
+
+
+def stream_group(stream: str) -> str:
+    return STREAM_PREFIX + stream
+
+
+def session_group(session_key: str) -> str:
+    """Pushes meant for one browser session's pages only (its own writes' outcome)."""
+    return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:32]

@@ -1,0 +1,58 @@
+"""What a page shows live, by region and by group, rendered from the demos' declarations."""
+
+from demos import fragments, registry
+from demos.groups import CURTAIN, LAG, STREAM_PREFIX, stream_group
+
+
+def known_groups() -> set[str]:
+    return {LAG, CURTAIN, stream_group("curtain"), *(d.group for d in registry.demos())}
+
+
+def stream_replica(stream: str) -> str | None:
+    """The replica whose applies a demo page of `stream` shows live, if any."""
+    demo = registry.get(stream)
+    return demo.replica if demo and demo.pushed else None
+
+
+def stream_update(stream: str) -> str:
+    """The live list of a demo page of `stream`, as its replica holds it now; '' if none."""
+    demo = registry.get(stream)
+    return demo.pushed() if demo and demo.pushed else ""
+
+
+def session_update(event, replica_name: str) -> str:
+    """What only the writer's own pages show after `replica_name` settled their write."""
+    demo = registry.get(event.stream)
+    return demo.pushed_to_session(event, replica_name) if demo and demo.pushed_to_session else ""
+
+
+def region(name: str) -> tuple[str, str]:
+    """(group, HTML) of a region the push layer redraws; see push/coalesce.py."""
+    kind, _, arg = name.partition(":")
+    if kind == "curtain-log":
+        return CURTAIN, fragments.curtain_log(oob=True)
+    if kind == "curtain-replica":
+        return CURTAIN, fragments.curtain_replica(arg, oob=True)
+    if kind == "timeline":
+        return (stream_group(arg) if arg else CURTAIN), fragments.timeline(arg or None, oob=True)
+    if kind == "stream":
+        return stream_group(arg), stream_update(arg)
+    raise ValueError(f"unknown region {name!r}")
+
+
+def snapshot(group: str) -> str:
+    """Everything a page listening to `group` shows live, as it is now: the first thing a
+    socket gets on every connect, so a page that was offline catches up."""
+    if group == LAG:
+        return fragments.lag_badge(oob=True)
+    if group == CURTAIN:
+        return fragments.curtain_log(oob=True) + fragments.curtain_replicas(oob=True) + fragments.timeline(oob=True)
+    if group.startswith(STREAM_PREFIX):
+        stream = group.removeprefix(STREAM_PREFIX)
+        return stream_update(stream) + fragments.timeline(stream, oob=True)
+    return ""
+
+
+def timeline_regions(streams) -> list[str]:
+    """The curtain's timeline (every stream) and each stream's own."""
+    return ["timeline:", *(f"timeline:{s}" for s in sorted(set(streams)))]

@@ -1,0 +1,40 @@
+// Explicit pending state, the browser half: a card the moment you click; the anomaly the
+// naive "Done!" commits.
+(function () {
+  "use strict";
+  var G = window.ShellGame;
+  if (!G) { return; }
+
+  // trick:pending
+  // The card shows the moment you click, before the 202 says "received".
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var form = G.writeForm(event), orders = document.getElementById("orders");
+    if (!form || !orders) { return; }
+    var key = form.querySelector("input[name=key]").value;
+    var text = form.querySelector("input[type=text]").value.trim();
+    if (!text || G.findIn(orders, key)) { return; }
+    var card = document.createElement("li");
+    card.className = "order";
+    card.dataset.itemId = key;
+    card.dataset.state = "pending";
+    card.dataset.sending = "";
+    card.innerHTML = '<span class="text"></span><ol class="steps"><li class="step step--now">sending…</li></ol>';
+    card.querySelector(".text").textContent = text;  // the user's text as text, never as HTML
+    orders.prepend(card);
+  });
+  // The server's card (received → processing) takes the place of the one drawn at the click.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var orders = document.getElementById("orders");
+    if (!G.writeForm(event) || !orders) { return; }
+    orders.querySelectorAll("[data-sending]").forEach(function (card) { card.remove(); });
+  });
+  // end trick:pending
+
+  // The naive side said "Done!" while the order is still pending: that is the lie to count.
+  G.onScan(function () {
+    G.pane("naive").querySelectorAll("[data-claims=done]").forEach(function (item) {
+      var card = G.findIn(G.pane("trick"), item.dataset.itemId);
+      if (card && card.dataset.state === "pending") { G.anomaly("naive", "said done while pending", item.dataset.itemId); }
+    });
+  });
+})();

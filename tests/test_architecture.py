@@ -1,0 +1,51 @@
+"""The layers point one way (showcase <- store <- demos <- push <- conference), checked by
+import-linter's contract in pyproject.toml; and every demo is derived from its declaration."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from django.urls import reverse
+
+from demos import registry
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT = Path(sys.executable).parent / "lint-imports"
+PACKAGES = ("showcase", "store", "demos", "push", "conference")
+
+
+def lint(root: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(LINT)], cwd=root, capture_output=True, text=True, env={"PYTHONPATH": str(root)})
+
+
+def test_the_layer_contract_holds():
+    result = lint(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_contract_breaks_when_the_store_imports_the_push_layer(tmp_path):
+    for name in PACKAGES:
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    with open(tmp_path / "store" / "log.py", "a") as module:
+        module.write("\nfrom push import broadcast  # noqa\n")
+    result = lint(tmp_path)
+    assert result.returncode != 0
+    assert "store.log -> push.broadcast" in result.stdout
+
+
+def test_every_built_demo_is_routed_seeded_and_scripted_from_its_declaration():
+    live = registry.live()
+    assert {"optimistic", "read-your-writes", "pending", "push"} <= {d.slug for d in live}
+    for demo in live:
+        assert reverse("demo", args=[demo.slug]) == f"/demos/{demo.slug}/"
+        assert demo.examples and demo.scenario, demo.slug
+        assert demo.snippets(), demo.slug
+        if demo.script:
+            assert (ROOT / "static" / demo.script).exists(), demo.script
+
+
+def test_the_index_follows_the_talks_order():
+    orders = [d.order for d in registry.demos()]
+    assert orders == sorted(orders) and len(set(orders)) == len(orders)

@@ -1,0 +1,209 @@
+"""Timelines of recent writes, the "seen" beacon that ends each lane, and coalesced redraws."""
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+
+from demos import timeline
+from push import regions
+from store import data, projector
+from store.models import Delivery, Event
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(autouse=True)
+def replicas(settings, redis_server):
+    settings.REDIS_URL = redis_server
+    data.ensure_replicas()
+
+
+def at(event: Event, **offsets_ms) -> None:
+    """Move an event's and its deliveries' timestamps to fixed offsets from its submit."""
+    t0 = event.submitted_at
+    moments = {k: t0 + timedelta(milliseconds=v) if v is not None else None for k, v in offsets_ms.items()}
+    Event.objects.filter(pk=event.pk).update(
+        accepted_at=moments["accepted"], **({"seen_at": moments["seen"]} if "seen" in moments else {})
+    )
+    for name in ("fast", "slow"):
+        if name in moments:
+            Delivery.objects.filter(event=event, replica=name).update(
+                applied_at=moments[name], pushed_at=moments.get(f"{name}_pushed")
+            )
+
+
+def parse(svg: str) -> ET.Element:
+    return ET.fromstring(svg)  # noqa: S314 - our own output; parsing proves it is well formed
+
+
+def marks(lane: ET.Element) -> dict[str, int]:
+    found = {}
+    for g in lane.iter(f"{SVG}g"):
+        if "data-mark" in g.attrib:
+            found[g.get("data-replica") or g.get("data-mark")] = int(g.get("data-ms"))
+    return found
+
+
+def lane_of(svg: ET.Element, event: Event) -> ET.Element:
+    return next(g for g in svg.iter(f"{SVG}g") if g.get("data-lane") == event.key)
+
+
+def applied(event: Event, *names: str) -> None:
+    for name in names:
+        projector.apply(name, event.pk)
+
+
+def test_a_lane_shows_each_step_in_ms_and_shades_accepted_to_last_applied():
+    event = factories.write("travelling")
+    Delivery.objects.filter(event=event).update(enqueue_count=1)
+    applied(event, "fast", "slow")
+    at(event, accepted=5, fast=1010, fast_pushed=1030, slow=3020, seen=1100)
+    svg = parse(timeline.timeline_svg())
+    lane = lane_of(svg, event)
+    assert marks(lane) == {"submitted": 0, "accepted": 5, "fast": 1010, "slow": 3020, "pushed": 1030, "seen": 1100}
+    window = next(lane.iter(f"{SVG}rect"))
+    assert window.get("data-window-ms") == str(3020 - 5) and window.get("data-window-open") == "false"
+    assert "inconsistent for 3015 ms" in ET.tostring(lane, encoding="unicode")
+    # The shading starts at "accepted" and ends at the slow replica's mark.
+    circles = {g.get("data-replica") or g.get("data-mark"): g.find(f"{SVG}circle") for g in lane.iter(f"{SVG}g")}
+    x0, width = float(window.get("x")), float(window.get("width"))
+    assert x0 == pytest.approx(float(circles["accepted"].get("cx")), abs=0.2)
+    assert x0 + width == pytest.approx(float(circles["slow"].get("cx")), abs=0.2)
+
+
+def test_the_window_stays_open_while_a_replica_lags():
+    event = factories.write("half way")
+    Delivery.objects.filter(event=event).update(enqueue_count=1)
+    applied(event, "fast")
+    lane = lane_of(parse(timeline.timeline_svg()), event)
+    window = next(lane.iter(f"{SVG}rect"))
+    assert window.get("data-window-open") == "true"
+    assert "slow" not in marks(lane) and "fast" in marks(lane)
+    assert "still inconsistent" in ET.tostring(lane, encoding="unicode")
+
+
+def test_a_rejected_write_is_drawn_as_rejected():
+    factories.lag(failure_rate=1.0)
+    event = factories.write("refused")
+    Delivery.objects.filter(event=event).update(enqueue_count=1)
+    applied(event, "fast", "slow")
+    lane = lane_of(parse(timeline.timeline_svg()), event)
+    kinds = {g.get("data-mark") for g in lane.iter(f"{SVG}g") if g.get("data-mark")}
+    assert "rejected" in kinds and "applied" not in kinds
+
+
+def test_users_text_in_the_svg_is_escaped():
+    nasty = '</text><script>alert(1)</script><text> & "quotes"'
+    event = factories.write(nasty)
+    Delivery.objects.filter(event=event).update(enqueue_count=1)
+    svg = timeline.timeline_svg()
+    assert "<script>" not in svg
+    assert nasty in ET.tostring(lane_of(parse(svg), event), encoding="unicode", method="text")
+
+
+def test_seeded_examples_have_no_lane_and_streams_filter():
+    data.seed({"curtain": ["example"]})
+    mine = factories.write("mine", stream="optimistic")
+    theirs = factories.write("theirs", stream="push")
+    Delivery.objects.filter(event__in=[mine, theirs]).update(enqueue_count=1)
+    all_lanes = [g.get("data-lane") for g in parse(timeline.timeline_svg()).iter(f"{SVG}g") if g.get("data-lane")]
+    assert all_lanes == [theirs.key, mine.key]
+    only = [g.get("data-lane") for g in parse(timeline.timeline_svg("optimistic")).iter() if g.get("data-lane")]
+    assert only == [mine.key]
+    assert [lane.key for lane in timeline.lanes(limit=1)] == [theirs.key]
+
+
+def test_labels_that_bunch_up_go_to_separate_rows_without_overlapping():
+    event = factories.write("instant")
+    Delivery.objects.filter(event=event).update(enqueue_count=1)
+    applied(event, "fast", "slow")
+    at(event, accepted=1, fast=2, fast_pushed=3, slow=4, seen=5)
+    built = timeline.build()
+    lane = built.lanes[0]
+    boxes = [
+        (m.row, m.x - 3 if m.anchor == "start" else m.x + 3 - len(m.label) * timeline.CHAR_W, len(m.label))
+        for m in lane.marks
+    ]
+    for i, (row, left, chars) in enumerate(boxes):
+        for other_row, other_left, other_chars in boxes[i + 1 :]:
+            if row == other_row:
+                right, other_right = left + chars * timeline.CHAR_W, other_left + other_chars * timeline.CHAR_W
+                assert right <= other_left or other_right <= left
+    assert lane.rows == len(lane.marks)
+
+
+def test_the_curtain_shows_the_timeline_and_its_snapshot_carries_it():
+    body = Client().get("/curtain/").content.decode()
+    assert 'id="timeline"' in body and "<svg" in body
+    assert 'id="timeline" class="pane timeline" hx-swap-oob="true"' in regions.snapshot("curtain")
+
+
+# ---- The seen beacon
+
+
+def settled(text: str = "seen me") -> Event:
+    event = factories.write(text)
+    applied(event, "fast")
+    return event
+
+
+def test_seen_keeps_the_first_time_a_browser_rendered_the_item(client):
+    event = settled()
+    assert client.post("/seen/", {"key": [event.key]}).status_code == 204
+    event.refresh_from_db()
+    first = event.seen_at
+    assert first is not None
+    client.post("/seen/", {"key": [event.key]})
+    event.refresh_from_db()
+    assert event.seen_at == first
+
+
+def test_seen_ignores_items_still_pending(client):
+    event = factories.write("not yet")
+    assert client.post("/seen/", {"key": [event.key]}).status_code == 204
+    event.refresh_from_db()
+    assert event.seen_at is None
+
+
+@pytest.mark.parametrize("keys", [[], ["bad key!"], ["<script>"], ["k"] * 101])
+def test_seen_refuses_malformed_requests_whole(client, keys):
+    event = settled()
+    response = client.post("/seen/", {"key": [event.key, *keys]} if keys else {})
+    assert response.status_code == 400
+    event.refresh_from_db()
+    assert event.seen_at is None
+
+
+def test_seen_needs_a_csrf_token():
+    event = settled()
+    assert Client(enforce_csrf_checks=True).post("/seen/", {"key": [event.key]}).status_code == 403
+    event.refresh_from_db()
+    assert event.seen_at is None
+
+
+def test_redraws_are_coalesced_across_a_burst_of_changes(monkeypatch):
+    from push import coalesce
+    from showcase.redis_client import redis_client
+
+    regions = ["timeline:", "timeline:optimistic", "timeline:push"]
+    redis_client().delete(*(f"push:{f}:{r}" for r in regions for f in ("quiet", "dirty")))
+    leading, trailing = [], []
+    monkeypatch.setattr(coalesce.redraw, "delay", lambda region: leading.append(region))
+    monkeypatch.setattr(coalesce.redraw, "apply_async", lambda args, countdown: trailing.append(args[0]))
+    for _ in range(50):
+        coalesce.changed("timeline:", "timeline:optimistic")
+    coalesce.changed("timeline:push", "timeline:optimistic")
+    # The first change of each region redraws at once; the burst behind it, once more at the end.
+    assert sorted(leading) == regions
+    assert sorted(trailing) == ["timeline:", "timeline:optimistic"]
+    sent = []
+    monkeypatch.setattr("push.coalesce.send", lambda group, html: sent.append((group, html)))
+    coalesce.redraw("timeline:optimistic")  # clears its flag first: the next burst schedules again
+    assert sent[0][0] == "stream.optimistic" and 'id="timeline-optimistic"' in sent[0][1]
+    coalesce.changed("timeline:optimistic")
+    assert sorted(trailing) == ["timeline:", "timeline:optimistic", "timeline:optimistic"]
