@@ -20,6 +20,8 @@ SCENARIO = Scenario(
 
 @require_GET
 def page(request):
+    if not request.session.session_key:
+        request.session.save()  # the session the page's writes count against
     context = {**fragments.curtain_context(), **form_context()}
     return render(request, "demos/curtain.html", context)
 

@@ -5,10 +5,16 @@ import hashlib
 LAG = "lag"
 CURTAIN = "curtain"
 STREAM_PREFIX = "stream."
+TIMELINE_PREFIX = "timeline."
 
 
 def stream_group(stream: str) -> str:
     return STREAM_PREFIX + stream
+
+
+def timeline_group(stream: str) -> str:
+    """A demo's timeline, apart from its stream: a big SVG that phones in the audience don't need."""
+    return TIMELINE_PREFIX + stream
 
 
 def session_group(session_key: str) -> str:

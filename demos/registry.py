@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .code import Snippet
-from .groups import stream_group
+from .groups import stream_group, timeline_group
 from .scenario import Scenario
 
 CATALOG = "demos.catalog"
@@ -29,8 +29,10 @@ class Demo:
     order: int  # place in the talk's arc: index, presenter keys
     replica: str | None = None  # the replica whose applies its page shows live
     urls: tuple = ()  # URL patterns under /demos/<slug>/; the page itself at ""
-    # HTML for every page of the stream after `replica` settled a write (None: nothing live).
+    # The live list, as `replica` holds it now: what a page gets on (re)connect (None: nothing live).
     pushed: Callable[[], str] | None = None
+    # The id of that list's element: each write `replica` settles is pushed alone, into it.
+    live_list: str = ""
     # HTML for the writer's own pages only: (event, replica name) -> HTML or "".
     pushed_to_session: Callable[..., str] | None = None
     examples: tuple[str, ...] = ()  # seeded into the demo's stream of the log
@@ -50,6 +52,10 @@ class Demo:
     @property
     def group(self) -> str:
         return stream_group(self.stream)
+
+    @property
+    def timeline_group(self) -> str:
+        return timeline_group(self.stream)
 
 
 _demos: dict[str, Demo] = {}

@@ -1,6 +1,7 @@
 """Pages that are not one demo: the index, the coming-soon page, the generic write endpoint,
 the "seen" beacon, and the health check."""
 
+from django.core import signing
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -9,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from showcase.celery import app as celery_app
 from store import log, trace
 
-from . import curtain, fragments, registry, writes
+from . import curtain, fragments, registry, seen, writes
 
 MAX_SEEN_KEYS = 100
 
@@ -26,6 +27,12 @@ def demo(request, slug: str):
     if demo is None:
         raise Http404("No such demo.")
     return render(request, "demos/coming_soon.html", {"demo": demo})
+
+
+@require_GET
+def live_list(request, slug: str):
+    """A demo's live list as its replica holds it now."""
+    return HttpResponse(registry.get(slug).pushed())
 
 
 def streams() -> set[str]:
@@ -53,19 +60,19 @@ def write(request, stream: str):
 
 
 @require_POST
-def seen(request):
+def seen_beacon(request):
     """A browser rendered these settled items: keep the first time anyone did.
 
-    Strict: every key must be well formed and there are at most MAX_SEEN_KEYS, else 400
-    and nothing is stored.
+    Strict: every item must carry the token the server rendered with it (demos/seen.py), and
+    there are at most MAX_SEEN_KEYS, else 400 and nothing is stored.
     """
-    keys = request.POST.getlist("key")
-    if not keys or len(keys) > MAX_SEEN_KEYS:
-        return HttpResponse("Send 1 to 100 keys.", status=400, content_type="text/plain")
+    tokens = request.POST.getlist("seen")
+    if not tokens or len(tokens) > MAX_SEEN_KEYS:
+        return HttpResponse("Send 1 to 100 items.", status=400, content_type="text/plain")
     try:
-        keys = sorted({log.clean_key(k) for k in keys})
-    except log.CommandError as error:
-        return HttpResponse(str(error), status=400, content_type="text/plain")
+        keys = sorted({log.clean_key(seen.key_of(t)) for t in tokens})
+    except (signing.BadSignature, log.CommandError):
+        return HttpResponse("Not an item this server showed.", status=400, content_type="text/plain")
     trace.mark_seen(keys)
     return HttpResponse(status=204)
 

@@ -23,9 +23,7 @@ class Outcome:
 def accept(request, stream: str, kind: str = "item.added") -> Outcome:
     """Append the POSTed text to `stream` under the client's idempotency key."""
     submitted_at = timezone.now()
-    if not request.session.session_key:
-        request.session.save()
-    if refused := ratelimit.check(request):
+    if refused := ratelimit.check(request, new_session=not request.session.session_key):
         return Outcome(error=refused, status=429)
     try:
         text = log.clean_text(request.POST.get("text", ""))
@@ -56,7 +54,12 @@ def new_key() -> str:
 
 
 def form_context(request, url_name: str, outcome: Outcome | None = None, **extra) -> dict:
-    """Context for demos/_write_form.html: a fresh key after success, the same key after an error."""
+    """Context for demos/_write_form.html: a fresh key after success, the same key after an error.
+
+    A page that shows a form opens the session its writes will count against (demos/ratelimit.py).
+    """
+    if request is not None and not request.session.session_key:
+        request.session.save()
     context = {"action": reverse(url_name), "htmx": True, "key": new_key(), **extra}
     if outcome is not None and outcome.error:
         context.update(error=outcome.error, text=request.POST.get("text", ""), key=request.POST.get("key") or new_key())

@@ -1,10 +1,9 @@
 """Server push: when the store announces a change (store/signals.py), render each affected
 fragment once and publish it to the Channels group that shows it. Consumers only forward."""
 
-from django.utils import timezone
-
-from demos import fragments
-from demos.groups import CURTAIN, LAG, session_group
+from demos import fragments, live
+from demos.groups import CURTAIN, LAG, session_group, stream_group
+from store import trace
 from store.models import Delivery
 
 from . import coalesce, regions
@@ -25,19 +24,29 @@ def accepted(event, **kwargs) -> None:
 
 
 def settled(replica: str, deliveries: list[Delivery], **kwargs) -> None:
-    """`replica` settled `deliveries`: redraw what shows them, here in the worker."""
-    streams = sorted({d.event.stream for d in deliveries})
-    # What the audience watches goes first; the curtain's bookkeeping after.
-    coalesce.changed(*(f"stream:{s}" for s in streams if regions.stream_replica(s) == replica), here=True)
+    """`replica` settled `deliveries`: push each to what shows it, here in the worker.
+
+    A live list gets the one item (a few hundred bytes per socket), not the whole list; the
+    writer's own pages get their outcome; the curtain and the timelines are redrawn, coalesced.
+    """
+    pushed = []
+    whole_lists = set()
     for delivery in deliveries:
-        if delivery.event.session_key:
-            html = regions.session_update(delivery.event, replica)
-            if html:
-                send(session_group(delivery.event.session_key), html)
-    pushed_at = timezone.now()
-    coalesce.changed("curtain-log", f"curtain-replica:{replica}", here=True)
-    Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(pushed_at=pushed_at)
-    # After pushed_at is stored, so the redrawn lanes show this push.
+        stream = delivery.event.stream
+        if regions.stream_replica(stream) == replica:
+            if list_id := regions.live_list(stream):
+                send(stream_group(stream), live.frame(list_id, delivery, live.next_seq(stream)))
+                pushed.append(delivery.pk)
+            else:
+                whole_lists.add(stream)
+        if delivery.event.session_key and (html := regions.session_update(delivery.event, replica)):
+            send(session_group(delivery.event.session_key), html)
+            pushed.append(delivery.pk)
+    trace.mark_pushed(pushed)
+    streams = sorted({d.event.stream for d in deliveries})
+    coalesce.changed(
+        *(f"stream:{s}" for s in sorted(whole_lists)), "curtain-log", f"curtain-replica:{replica}", here=True
+    )
     coalesce.changed(*regions.timeline_regions(streams))
 
 

@@ -12,9 +12,11 @@ import logging
 
 import redis
 from celery import shared_task
+from django.utils import timezone
 from kombu.exceptions import KombuError
 
 from showcase.redis_client import redis_client
+from store import trace
 
 from . import regions
 from .channel import send
@@ -61,6 +63,10 @@ def redraw(region: str) -> None:
     """Render `region` as it is now and push it. Idempotent: a duplicate pushes the same HTML."""
     # Cleared before drawing, so a change that comes in while we draw schedules the next one.
     redis_client().delete(_dirty(region))
+    rendered_at = timezone.now()
     group, html = regions.region(region)
     if html:
         send(group, html)
+        if region.startswith("curtain-replica:"):
+            # The curtain is the only page showing writes of streams without a live list.
+            trace.mark_replica_pushed(region.partition(":")[2], rendered_at)

@@ -1,11 +1,18 @@
 """What a page shows live, by region and by group, rendered from the demos' declarations."""
 
-from demos import fragments, registry
-from demos.groups import CURTAIN, LAG, STREAM_PREFIX, stream_group
+from demos import fragments, live, registry
+from demos.groups import CURTAIN, LAG, STREAM_PREFIX, TIMELINE_PREFIX, stream_group, timeline_group
 
 
 def known_groups() -> set[str]:
-    return {LAG, CURTAIN, stream_group("curtain"), *(d.group for d in registry.demos())}
+    demos = registry.demos()
+    return {LAG, CURTAIN, stream_group("curtain"), *(d.group for d in demos), *(d.timeline_group for d in demos)}
+
+
+def live_list(stream: str) -> str:
+    """The id of the list a page of `stream` updates item by item, or '' if none."""
+    demo = registry.get(stream)
+    return demo.live_list if demo and demo.pushed else ""
 
 
 def stream_replica(stream: str) -> str | None:
@@ -34,7 +41,7 @@ def region(name: str) -> tuple[str, str]:
     if kind == "curtain-replica":
         return CURTAIN, fragments.curtain_replica(arg, oob=True)
     if kind == "timeline":
-        return (stream_group(arg) if arg else CURTAIN), fragments.timeline(arg or None, oob=True)
+        return (timeline_group(arg) if arg else CURTAIN), fragments.timeline(arg or None, oob=True)
     if kind == "stream":
         return stream_group(arg), stream_update(arg)
     raise ValueError(f"unknown region {name!r}")
@@ -49,7 +56,13 @@ def snapshot(group: str) -> str:
         return fragments.curtain_log(oob=True) + fragments.curtain_replicas(oob=True) + fragments.timeline(oob=True)
     if group.startswith(STREAM_PREFIX):
         stream = group.removeprefix(STREAM_PREFIX)
-        return stream_update(stream) + fragments.timeline(stream, oob=True)
+        if not live_list(stream):
+            return stream_update(stream)
+        # The number first: a frame pushed while the list renders is in it, or comes after.
+        seq = live.current_seq(stream)
+        return stream_update(stream) + live.seq_marker(stream, seq)
+    if group.startswith(TIMELINE_PREFIX):
+        return fragments.timeline(group.removeprefix(TIMELINE_PREFIX), oob=True)
     return ""
 
 

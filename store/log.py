@@ -1,5 +1,6 @@
 """The write side: validate a command and append it to the event log in one transaction."""
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,18 +29,24 @@ class Appended:
     created: bool  # False: the key was seen before and this is the same event again
 
 
+# Right-to-left overrides and isolates turn what a reader sees around: "gnp.exe" reads as "exe.png".
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def clean_text(text: str) -> str:
     text = " ".join(str(text).split())
     if not text:
         raise CommandError("Write something first.")
     if len(text) > MAX_TEXT:
         raise CommandError(f"Keep it to {MAX_TEXT} characters (this is {len(text)}).")
+    if any(unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS for c in text):
+        raise CommandError("Plain text only: no control or text-direction characters.")
     return text
 
 
 def clean_key(key: str) -> str:
     key = str(key).strip()
-    if not key or len(key) > MAX_KEY or not all(c.isalnum() or c in "-_" for c in key):
+    if not key or len(key) > MAX_KEY or not all(c.isascii() and (c.isalnum() or c in "-_") for c in key):
         raise CommandError("Missing or malformed idempotency key.")
     return key
 

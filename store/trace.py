@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from . import signals
-from .models import Event
+from .models import Delivery, Event
 
 
 def mark_seen(keys: list[str]) -> int:
@@ -18,3 +18,16 @@ def mark_seen(keys: list[str]) -> int:
     if marked:
         signals.announce(signals.seen, streams=set(found.values()))
     return marked
+
+
+def mark_pushed(delivery_ids: list[int]) -> None:
+    """These settled deliveries were just published to the browsers that show them."""
+    Delivery.objects.filter(pk__in=delivery_ids, pushed_at__isnull=True).update(pushed_at=timezone.now())
+
+
+def mark_replica_pushed(replica: str, settled_before) -> None:
+    """A redraw of `replica` rendered at `settled_before` was just published: what it showed
+    has been pushed."""
+    Delivery.objects.filter(
+        replica_id=replica, pushed_at__isnull=True, applied_at__isnull=False, applied_at__lte=settled_before
+    ).update(pushed_at=timezone.now())

@@ -110,6 +110,11 @@ def new_page(browser, live, request):
         page.set_default_timeout(10_000)
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))
+        # A strict CSP blocks quietly: a refused script or style shows up only in the console.
+        page.on(
+            "console",
+            lambda message: page.errors.append(message.text) if "Content Security Policy" in message.text else None,
+        )
         if setup:
             setup(page)
         page.goto(live.url + path)
@@ -118,6 +123,7 @@ def new_page(browser, live, request):
 
     yield open_page
     failed = getattr(request.node, "rep_call", None) and request.node.rep_call.failed
+    errors = [error for context in contexts for page in context.pages for error in getattr(page, "errors", [])]
     for i, context in enumerate(contexts):
         if failed:
             artifacts.mkdir(parents=True, exist_ok=True)
@@ -126,6 +132,8 @@ def new_page(browser, live, request):
         context.close()
     if failed:
         print(live.dump_logs(), file=sys.stderr)
+    elif errors:
+        pytest.fail(f"errors in the page: {errors}")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.urls import reverse
 
 from demos import registry
@@ -49,3 +50,16 @@ def test_every_built_demo_is_routed_seeded_and_scripted_from_its_declaration():
 def test_the_index_follows_the_talks_order():
     orders = [d.order for d in registry.demos()]
     assert orders == sorted(orders) and len(set(orders)) == len(orders)
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_strict_content_security_policy(client):
+    response = client.get("/demos/optimistic/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    body = response.content.decode()
+    assert " onchange=" not in body and " onclick=" not in body and "<script>" not in body

@@ -92,7 +92,8 @@ def test_partition_queues_writes_and_heal_lets_them_flow(fresh):
 
 
 def test_killing_the_worker_mid_flight_loses_no_write_and_applies_each_once(fresh):
-    fresh.lag(delay_ms=1500)
+    # Long enough that no task falls due while 20 writes go in, even on a busy machine.
+    fresh.lag(delay_ms=8000)
     # Four audience members, five writes each: one session alone would hit the rate limit.
     clients = [fresh.client() for _ in range(4)]
     positions = [clients[i % 4].write(f"in flight {i}") for i in range(20)]
@@ -100,7 +101,7 @@ def test_killing_the_worker_mid_flight_loses_no_write_and_applies_each_once(fres
     broker = redis.Redis.from_url(fresh.stack.redis_url)
     wait_until(
         lambda: broker.llen("celery") == 0 and broker.hlen("unacked") >= 40,
-        timeout=5,
+        timeout=20,
         what="the worker to take every task",
     )
     fresh.stack.stop("worker", sig=signal.SIGKILL)
@@ -110,7 +111,7 @@ def test_killing_the_worker_mid_flight_loses_no_write_and_applies_each_once(fres
     fresh.stack.start_worker()
     marks = ",".join("?" * len(positions))
     wait_until(
-        lambda: applied_count(fresh, positions) == 40, timeout=30, what="every accepted write applied by the new worker"
+        lambda: applied_count(fresh, positions) == 40, timeout=60, what="every accepted write applied by the new worker"
     )
     # Exactly once: one delivery per event and replica, each applied, though some were sent again.
     rows = fresh.query(

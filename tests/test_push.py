@@ -129,3 +129,26 @@ def test_a_change_in_the_django_admin_reaches_open_pages_and_bad_values_are_refu
 
     async_to_sync(run)()
     assert LagSettings.load().delay_ms == 4200
+
+
+def test_an_applied_write_pushes_its_one_item_numbered_not_the_whole_list():
+    ensure_replicas()
+    for i in range(15):
+        projector.apply("fast", factories.write(f"older {i}", stream="optimistic").pk)
+    event = factories.write("<b>just me</b>", stream="optimistic")
+
+    async def run():
+        comm = communicator("g=stream.optimistic")
+        await comm.connect()
+        snapshot = await receive_until(comm, 'id="live-seq-optimistic"')
+        seq = int(snapshot.split('data-live-seq="')[1].split('"')[0])
+        settled = await database_sync(projector.apply, "fast", event.pk)
+        await database_sync(signals.announce, signals.settled, replica="fast", deliveries=settled)
+        frame = await receive_until(comm, event.key)
+        assert len(frame.encode()) < 2048
+        assert 'hx-swap-oob="afterbegin:#opt-list"' in frame and f'data-seq="{seq + 1}"' in frame
+        assert "&lt;b&gt;just me&lt;/b&gt;" in frame and "older" not in frame
+        assert frame.count("data-item-id=") == 1
+        await comm.disconnect()
+
+    async_to_sync(run)()

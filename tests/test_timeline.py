@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 
-from demos import timeline
+from demos import seen, timeline
 from push import regions
 from store import data, projector
 from store.models import Delivery, Event
@@ -154,34 +154,55 @@ def settled(text: str = "seen me") -> Event:
 
 def test_seen_keeps_the_first_time_a_browser_rendered_the_item(client):
     event = settled()
-    assert client.post("/seen/", {"key": [event.key]}).status_code == 204
+    assert client.post("/seen/", {"seen": [seen.token(event.key)]}).status_code == 204
     event.refresh_from_db()
     first = event.seen_at
     assert first is not None
-    client.post("/seen/", {"key": [event.key]})
+    client.post("/seen/", {"seen": [seen.token(event.key)]})
     event.refresh_from_db()
     assert event.seen_at == first
 
 
 def test_seen_ignores_items_still_pending(client):
     event = factories.write("not yet")
-    assert client.post("/seen/", {"key": [event.key]}).status_code == 204
+    assert client.post("/seen/", {"seen": [seen.token(event.key)]}).status_code == 204
     event.refresh_from_db()
     assert event.seen_at is None
 
 
-@pytest.mark.parametrize("keys", [[], ["bad key!"], ["<script>"], ["k"] * 101])
-def test_seen_refuses_malformed_requests_whole(client, keys):
+@pytest.mark.parametrize(
+    "tokens",
+    [[], ["bad key!"], ["<script>"], [seen.token("bad key!")], [seen.token("k")] * 101],
+    ids=["none", "malformed", "markup", "signed-malformed", "too-many"],
+)
+def test_seen_refuses_malformed_requests_whole(client, tokens):
     event = settled()
-    response = client.post("/seen/", {"key": [event.key, *keys]} if keys else {})
+    response = client.post("/seen/", {"seen": [seen.token(event.key), *tokens]} if tokens else {})
     assert response.status_code == 400
     event.refresh_from_db()
     assert event.seen_at is None
 
 
+def test_seen_refuses_a_key_the_server_never_rendered_to_anyone(client):
+    """Forged: the bare key, or a token for another key, is not proof of having seen it."""
+    event, other = settled(), settled("another")
+    assert client.post("/seen/", {"seen": [event.key]}).status_code == 400
+    forged = seen.token(other.key).replace(other.key, event.key)
+    assert client.post("/seen/", {"seen": [forged]}).status_code == 400
+    event.refresh_from_db()
+    assert event.seen_at is None
+
+
+def test_only_settled_items_the_server_renders_carry_a_seen_token():
+    settled_event, pending_event = settled("shown settled"), factories.write("still pending")
+    body = Client().get("/curtain/").content.decode()
+    assert f'data-seen="{seen.token(settled_event.key)}"' in body
+    assert seen.token(pending_event.key) not in body
+
+
 def test_seen_needs_a_csrf_token():
     event = settled()
-    assert Client(enforce_csrf_checks=True).post("/seen/", {"key": [event.key]}).status_code == 403
+    assert Client(enforce_csrf_checks=True).post("/seen/", {"seen": [seen.token(event.key)]}).status_code == 403
     event.refresh_from_db()
     assert event.seen_at is None
 
@@ -193,6 +214,7 @@ def test_redraws_are_coalesced_across_a_burst_of_changes(monkeypatch):
     regions = ["timeline:", "timeline:optimistic", "timeline:push"]
     redis_client().delete(*(f"push:{f}:{r}" for r in regions for f in ("quiet", "dirty")))
     leading, trailing = [], []
+    monkeypatch.setattr(coalesce, "WINDOW_S", 10)  # one window for the whole burst, however slow the machine
     monkeypatch.setattr(coalesce.redraw, "delay", lambda region: leading.append(region))
     monkeypatch.setattr(coalesce.redraw, "apply_async", lambda args, countdown: trailing.append(args[0]))
     for _ in range(50):
@@ -204,6 +226,6 @@ def test_redraws_are_coalesced_across_a_burst_of_changes(monkeypatch):
     sent = []
     monkeypatch.setattr("push.coalesce.send", lambda group, html: sent.append((group, html)))
     coalesce.redraw("timeline:optimistic")  # clears its flag first: the next burst schedules again
-    assert sent[0][0] == "stream.optimistic" and 'id="timeline-optimistic"' in sent[0][1]
+    assert sent[0][0] == "timeline.optimistic" and 'id="timeline-optimistic"' in sent[0][1]
     coalesce.changed("timeline:optimistic")
     assert sorted(trailing) == ["timeline:", "timeline:optimistic", "timeline:optimistic"]

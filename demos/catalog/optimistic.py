@@ -79,6 +79,7 @@ DEMO = registry.register(
             path("naive/", naive, name="optimistic-naive"),
         ),
         pushed=pushed,
+        live_list="opt-list",
         examples=("Buy oat milk", "Book the venue", "Print the slides"),
         scenario=Scenario(
             "Add three to-dos at lag 3 s, one in five refused",

@@ -64,6 +64,7 @@ DEMO = registry.register(
             path("naive/", naive, name="push-naive"),
         ),
         pushed=pushed,
+        live_list="push-live",
         examples=("Doors open at 9", "Coffee is in room B", "Next talk starts at 11"),
         scenario=Scenario(
             "Announce three things at lag 2 s",

@@ -1,5 +1,6 @@
 from django import template
 
+from demos.seen import token
 from store.lag import format_ms
 
 register = template.Library()
@@ -13,3 +14,9 @@ def ms(value: int) -> str:
 @register.filter
 def percent(value: float) -> str:
     return f"{value * 100:.0f} %"
+
+
+@register.filter
+def seen_token(key: str) -> str:
+    """Proof, for the "seen" beacon, that the server rendered this write settled to a browser."""
+    return token(key)

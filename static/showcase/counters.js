@@ -97,8 +97,15 @@
           if (retry && retry.hidden) { retry.hidden = false; }
         }
       });
+      // Gone while a write older than it is still shown: not pushed off the end of a list.
+      var oldest = Infinity;
+      Object.keys(now).forEach(function (key) {
+        var position = Number(now[key].dataset.position);
+        if (position) { oldest = Math.min(oldest, position); }
+      });
       Object.keys(visible[p]).forEach(function (key) {
-        if (!now[key]) { anomaly(p, "item vanished", key); }
+        var position = Number(visible[p][key].dataset.position);
+        if (!now[key] && (!position || position > oldest)) { anomaly(p, "item vanished", key); }
       });
       visible[p] = now;
     });

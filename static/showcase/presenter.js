@@ -198,9 +198,9 @@
     var items = root.matches && root.matches("[data-item-id]") ? [root] : [];
     items = items.concat(Array.prototype.slice.call(root.querySelectorAll("[data-item-id]")));
     items.forEach(function (el) {
-      var key = el.getAttribute("data-item-id");
-      var state = el.getAttribute("data-state");
-      if (key && (state === "confirmed" || state === "rejected") && !reported.has(key)) { pending.add(key); }
+      // Only what the server rendered settled carries its token; what the page drew itself doesn't.
+      var token = el.getAttribute("data-seen");
+      if (token && !reported.has(token)) { pending.add(token); }
     });
     if (pending.size && !flushQueued) {
       flushQueued = true;
@@ -217,7 +217,7 @@
     var keys = Array.from(pending).slice(0, 100);
     var body = new FormData();
     body.append("csrfmiddlewaretoken", csrfToken());
-    keys.forEach(function (key) { body.append("key", key); pending.delete(key); reported.add(key); });
+    keys.forEach(function (token) { body.append("seen", token); pending.delete(token); reported.add(token); });
     if (!(navigator.sendBeacon && navigator.sendBeacon(url, body))) {
       fetch(url, { method: "POST", body: body, credentials: "same-origin", keepalive: true });
     }
@@ -238,7 +238,7 @@
           record.addedNodes.forEach(collect);
         }
       });
-    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-state"] });
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-state", "data-seen"] });
   }
 
   function start() {
