@@ -32,13 +32,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from showcase.network import lan_address
+from showcase.restarts import RESTARTS_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 PR_SET_PDEATHSIG = 1
 VAR = Path(os.environ.get("SHOWCASE_VAR_DIR", ROOT / "var"))
 
 
-RESTARTS_FILE = "restarts.json"
 FAST_CRASH_S = 10.0  # a child that dies sooner than this after starting crashed "fast"
 MAX_FAST_CRASHES = 5
 KEPT_RESTARTS = 20
