@@ -311,6 +311,10 @@ class Stack:
         self._record_restarts()
         return delay
 
+    def uptime(self, name: str) -> float:
+        """Seconds since `name` was last started."""
+        return time.monotonic() - self._started[name]
+
     def _restart(self, name: str) -> None:
         self.spawn(name, self._commands[name])
 
