@@ -188,6 +188,21 @@ def test_the_curtain_shows_which_process_restarted_and_when(supervised):
     assert datetime.fromisoformat(newest.group(2)) >= killed_at.replace(microsecond=0)
 
 
+@pytest.mark.browser
+@pytest.mark.integration
+def test_an_open_curtain_lists_the_web_restart_once_it_has_reconnected(supervised, browser):
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(supervised.url + "/curtain/")
+        page.wait_for_selector("body.is-live")
+        killed = supervised.stack.procs["web"]
+        os.kill(killed.pid, signal.SIGKILL)
+        expect(page.locator("#restarts [data-restart]").first).to_have_attribute("data-restart", "web", timeout=30_000)
+    finally:
+        context.close()
+
+
 # `make demo` itself --------------------------------------------------------------------------
 
 
