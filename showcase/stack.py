@@ -348,6 +348,8 @@ class Stack:
                     print(f"supervisor: {error}", file=sys.stderr, flush=True)
                     return
 
+        # PR_SET_PDEATHSIG follows the thread that spawned a child: children this thread restarts
+        # get SIGTERM when it ends, which is on stop() or after giving up, when they should go anyway.
         self.supervised = True
         self._watcher = threading.Thread(target=watch, name="stack-supervisor", daemon=True)
         self._watcher.start()
