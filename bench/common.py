@@ -9,9 +9,9 @@ from tests.live import LiveApp, start_live
 
 
 @contextlib.contextmanager
-def running_app(**env: str):
+def running_app(supervised: bool = False, **env: str):
     with tempfile.TemporaryDirectory(prefix="shell-game-bench-") as root:
-        app: LiveApp = start_live(Path(root), **env)
+        app: LiveApp = start_live(Path(root), supervised=supervised, **env)
         try:
             yield app
         finally:

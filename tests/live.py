@@ -96,8 +96,9 @@ class HttpClient:
         return int(headers["X-Event-Position"])
 
 
-def start_live(root: Path, redis_url: str | None = None, **env: str) -> LiveApp:
-    """Daphne, a Celery worker and the sweeper on a fresh SQLite database under `root`."""
+def start_live(root: Path, redis_url: str | None = None, supervised: bool = False, **env: str) -> LiveApp:
+    """Daphne, a Celery worker and the sweeper on a fresh SQLite database under `root`;
+    `supervised`, they are started again when they die, as `make demo` does."""
     db_path = root / "db.sqlite3"
     stack = Stack(
         port=free_port(),
@@ -111,6 +112,8 @@ def start_live(root: Path, redis_url: str | None = None, **env: str) -> LiveApp:
     try:
         stack.start()
         wait_for(stack.healthy, 30, "/healthz")
+        if supervised:
+            stack.supervise_in_background()
     except Exception:
         print(app.dump_logs(), file=sys.stderr)
         stack.stop()

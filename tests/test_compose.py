@@ -38,3 +38,18 @@ def test_every_variable_the_settings_read_is_documented_in_compose():
     for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "HOST"):
         assert f'"{name}"' in settings
         assert name in env
+
+
+def test_long_running_services_come_back_by_themselves_and_the_one_shot_migrate_does_not():
+    services = compose()["services"]
+    for name in ("redis", "postgres", "web", "worker", "sweeper"):
+        assert services[name]["restart"] == "unless-stopped"
+    assert "restart" not in services["migrate"]
+
+
+def test_healthchecks_give_a_starting_process_time_and_a_web_check_only_asks_for_an_answer():
+    services = compose()["services"]
+    for name in ("redis", "postgres", "web", "worker"):
+        assert "start_period" in services[name]["healthcheck"]
+    # /healthz is 503 while a worker restarts; that must not mark the web container unhealthy.
+    assert "HTTPError" in " ".join(services["web"]["healthcheck"]["test"])
