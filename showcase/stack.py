@@ -157,13 +157,14 @@ class Stack:
             self._restart_due.pop(name, None)
         return proc
 
-    def manage(self, *args: str) -> str:
+    def manage(self, *args: str, stdin: str | None = None) -> str:
         result = subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
             env=self.env(),
             capture_output=True,
             text=True,
+            input=stdin,
         )
         if result.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
@@ -242,13 +243,18 @@ class Stack:
                 self.host,
                 "-p",
                 str(self.port),
-                "--proxy-headers",
+                *self.proxy_flags(),
                 "showcase.asgi:application",
             ],
         )
         check_host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
         wait_for(lambda: port_open(check_host, self.port), 30, "web server", proc)
         return proc
+
+    def proxy_flags(self) -> list[str]:
+        """Trust X-Forwarded-* only behind a proxy we were told about: a client talking to Daphne
+        directly could otherwise claim any scheme or address (the join URL, the rate limits)."""
+        return ["--proxy-headers"] if self.env().get("TRUST_PROXY_HEADERS", "").lower() in {"1", "true", "yes"} else []
 
     @property
     def url(self) -> str:
@@ -407,14 +413,7 @@ def _exit_reason(code: int | None) -> str:
 
 def create_admin(stack: Stack) -> str:
     password = secrets.token_urlsafe(12)
-    stack.manage(
-        "shell",
-        "-c",
-        "from django.contrib.auth import get_user_model; U = get_user_model(); "
-        "u, _ = U.objects.get_or_create(username='admin', defaults={'email': 'admin@localhost'}); "
-        "u.is_staff = u.is_superuser = True; "
-        f"u.set_password({password!r}); u.save()",
-    )
+    stack.manage("ensure_admin", stdin=password + "\n")
     return password
 
 
