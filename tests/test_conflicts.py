@@ -115,6 +115,7 @@ def test_buy_answers_what_each_buyer_was_told(client):
     html = response.content.decode()
     assert html.count('data-told="refused"') == 2
     assert html.count('data-told="ok"') == 8
+    assert 'id="shop-trick"' in html and 'data-sold="3"' in html  # three reserved in the log
 
 
 def test_edit_race_answers_409_with_both_versions_and_a_choice(client):

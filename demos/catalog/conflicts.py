@@ -11,6 +11,7 @@ checks the version the editor started from and answers 409 with both versions an
 
 import difflib
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -347,7 +348,10 @@ BUY_FORM = {"button": "Buy", "label": "Buyers", "placeholder": "Your name, or se
 
 
 def live_context() -> dict:
-    return {"shops": {p: shop(p) for p in PANES}, "notes": {p: note(p) for p in PANES}}
+    """Both shops and both notes, stamped before they are read: a page keeps the newest of an
+    answer and a push that cross on the way (static/showcase/tricks/conflicts.js)."""
+    as_of = time.time_ns()
+    return {"shops": {p: shop(p) for p in PANES}, "notes": {p: note(p) for p in PANES}, "as_of": as_of}
 
 
 def versions() -> dict[str, int]:
@@ -358,7 +362,14 @@ def versions() -> dict[str, int]:
 def edit_form(text: str | None = None, bases: dict | None = None) -> dict:
     if text is None:
         text = latest_edit("trick").text if latest_edit("trick") else FIRST_NOTE
-    return {"note_text": text, "bases": bases or versions(), "edit_key": writes.new_key(), "oob": True}
+    return {
+        "note_text": text,
+        "bases": bases or versions(),
+        "edit_key": writes.new_key(),
+        "editors": EDITORS,
+        "race_texts": DEMO.scenario.texts[1:],
+        "oob": True,
+    }
 
 
 @require_GET
@@ -366,8 +377,7 @@ def page(request):
     context = {
         "demo": DEMO,
         "timeline": fragments.timeline(SLUG),
-        "editors": EDITORS,
-        "race_texts": DEMO.scenario.texts[1:],
+        "stock": STOCK,
         **live_context(),
         **{**edit_form(), "oob": False},
         **writes.form_context(request, "conflicts-buy", **BUY_FORM),
@@ -382,12 +392,17 @@ def answer(request, parts: list[tuple[str, dict]], status: int) -> HttpResponse:
 
 
 def panes_oob() -> list[tuple[str, dict]]:
-    context = {**live_context(), "oob": True}
-    return [(part, {**context, "pane": p}) for p in PANES for part in ("shop", "note")]
+    live = live_context()
+    return [
+        (part, {"pane": p, "shop": live["shops"][p], "note": live["notes"][p], "as_of": live["as_of"], "oob": True})
+        for p in PANES
+        for part in ("shop", "note")
+    ]
 
 
 def told_parts(told: list[Told], kind: str) -> list[tuple[str, dict]]:
-    return [("told", {"told": [t for t in told if t.pane == p], "pane": p, "kind": kind}) for p in PANES]
+    by_pane = {p: [t for t in told if t.pane == p] for p in PANES}
+    return [("told", {"told": by_pane[p], "pane": p, "kind": kind}) for p in PANES if by_pane[p]]
 
 
 @require_POST
@@ -405,7 +420,7 @@ def buy(request):
     form = writes.form_context(request, "conflicts-buy", outcome, **BUY_FORM)
     if told and not any(t.ok for t in told if t.pane == "trick"):
         outcome = writes.Outcome(status=409)  # the trick refused every buyer: sold out
-    parts = [("buy-form", form), *panes_oob(), *(told_parts(told, "buy") if told else [])]
+    parts = [("buy-form", form), *panes_oob(), *told_parts(told, "buy")]
     return answer(request, parts, outcome.status)
 
 
