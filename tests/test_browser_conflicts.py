@@ -86,7 +86,8 @@ def test_lost_update_between_two_sessions_is_caught_by_the_version_check(fresh, 
     # Trick: the second session merges, against the version it has now seen.
     conflict.locator("button[value=merge]").click()
     expect(second.locator("#conflicts [data-conflict]")).to_have_count(0)
-    expect(first.locator("#note-trick [data-note-text]")).to_have_text("Talk title: The Shell Game, live", timeout=15_000)
+    merged = "Talk title: The Shell Game, live"
+    expect(first.locator("#note-trick [data-note-text]")).to_have_text(merged, timeout=15_000)
     expect(first.locator("#note-trick [data-lost]")).to_have_count(0)
     assert first.errors == [] and second.errors == []
 

@@ -166,11 +166,11 @@ def buy_trick(buyer: str, key: str, session_key: str = "") -> Told:
         if restock is None or sold_in_log("trick", restock) >= restock.payload["stock"]:
             raise guard.Refused("sold out")
 
+    command = purchase("trick", buyer)
     try:
         appended = guard.append_if(
-            SLUG, key, purchase("trick", buyer), subject=f"{SLUG}:stock", decide=decide, kind=PURCHASE,
-            session_key=session_key,
-        )  # fmt: skip
+            SLUG, key, command, subject=f"{SLUG}:stock", decide=decide, kind=PURCHASE, session_key=session_key
+        )
     except guard.Refused as refused:
         return Told("trick", buyer, False, str(refused))
     return Told("trick", buyer, True, "it’s yours!", appended.event.pk)
@@ -263,9 +263,7 @@ def note(pane: str, limit: int = 20) -> Note:
     """The note as the replica shows it, and its latest edits; an edit overwritten by one that
     started from an older version than itself is lost: its editor was never asked."""
     events = list(Event.objects.filter(stream=SLUG, kind=EDIT, payload__note=pane).order_by("id"))
-    states = dict(
-        Delivery.objects.filter(replica_id=REPLICA, event__in=events).values_list("event_id", "state")
-    )  # fmt: skip
+    states = dict(Delivery.objects.filter(replica_id=REPLICA, event__in=events).values_list("event_id", "state"))
     shown = [e for e in events if states.get(e.pk) == Delivery.APPLIED]
     result = Note(pane, shown[-1].text if shown else "", shown[-1].pk if shown else 0)
     for event in events[-limit:]:
@@ -293,11 +291,11 @@ def edit_trick(editor: str, text: str, base: int, key: str, session_key: str = "
         if theirs is not None and theirs.pk != base:
             raise guard.Refused("edited meanwhile", theirs=theirs)
 
+    command = edit_payload("trick", editor, text, base)
     try:
         appended = guard.append_if(
-            SLUG, key, edit_payload("trick", editor, text, base), subject=f"{SLUG}:note", decide=decide, kind=EDIT,
-            session_key=session_key,
-        )  # fmt: skip
+            SLUG, key, command, subject=f"{SLUG}:note", decide=decide, kind=EDIT, session_key=session_key
+        )
     except guard.Refused as refused:
         theirs = refused.details["theirs"]
         return Conflict(editor, text, base, theirs, merge(base_text(base), text, theirs.text))
