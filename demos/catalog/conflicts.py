@@ -41,6 +41,7 @@ MAX_BUYERS = 6
 PANES = ("naive", "trick")
 FIRST_NOTE = "Talk title: Shell Game"
 EDITORS = ("Ada", "Grace")
+BUYER_NAMES = ("Ada", "Grace", "Linus", "Barbara", "Ken", "Edsger")
 
 
 # Reading the shop --------------------------------------------------------------------------
@@ -519,7 +520,7 @@ DEMO = registry.register(
         examples=SEED,
         scenario=Scenario(
             f"{MAX_BUYERS - 1} buyers for {STOCK} hoodies, then two editors, all at once, at lag 2 s",
-            ("Ada, Grace, Linus, Barbara, Ken", "Talk title: The Shell Game", "Talk title: Shell Game, live"),
+            (", ".join(BUYER_NAMES[:5]), "Talk title: The Shell Game", "Talk title: Shell Game, live"),
             lag(2000),
             pause_ms=2500,
         ),
