@@ -98,7 +98,7 @@ def test_conflicts_page_has_no_sideways_scroll_at_375_px(fresh, new_page):
     page.fill("[data-write-form] input[type=text]", "Ada, Grace, Linus, Barbara, Ken")
     page.click("[data-write-form] button")
     expect(page.locator("#told-buy-trick [data-told=refused]")).to_have_count(2)
-    page.click("[data-race-form] button")
+    page.click("button[form=race-form]")
     expect(page.locator("#conflicts [data-conflict]")).to_have_count(1)
     expect(page.locator("#shop-naive [data-oversold-alarm]")).to_be_visible(timeout=20_000)
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

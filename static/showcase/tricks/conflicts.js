@@ -77,7 +77,7 @@
     await sleep(scenario.pause_ms);
     status("Two editors save at once");
     var race = G.root.querySelector("[data-race-form]");
-    var fields = race.querySelectorAll("input[type=text]");
+    var fields = race.querySelectorAll("[data-race-text]");
     fields[0].value = scenario.texts[1];
     fields[1].value = scenario.texts[2];
     await submit(race);
