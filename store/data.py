@@ -20,8 +20,10 @@ def ensure_replicas() -> None:
 
 
 @transaction.atomic
-def seed(examples: dict[str, list[str]]) -> int:
-    """Put example items, already applied everywhere, into empty streams; return how many."""
+def seed(examples: dict[str, list]) -> int:
+    """Put example items, already applied everywhere, into empty streams; return how many.
+
+    An example is a text (an added item) or a (kind, payload) pair."""
     ensure_replicas()
     replicas = list(Replica.objects.all())
     now = timezone.now()
@@ -29,11 +31,13 @@ def seed(examples: dict[str, list[str]]) -> int:
     for stream, texts in examples.items():
         if Event.objects.filter(stream=stream).exists():
             continue
-        for i, text in enumerate(texts):
+        for i, example in enumerate(texts):
+            kind, payload = ("item.added", {"text": example}) if isinstance(example, str) else example
             event = Event.objects.create(
                 stream=stream,
+                kind=kind,
                 key=f"seed-{stream}-{i}",
-                payload={"text": text},
+                payload=payload,
                 submitted_at=now,
                 verdict="ok",
             )

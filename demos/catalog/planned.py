@@ -20,7 +20,6 @@ for demo in (
         70,
     ),
     Demo("consistent-prefix", "Consistent prefix", "the answer shows before the question", "apply in log order", 80),
-    Demo("conflicts", "Conflicts", "last writer wins, an update is lost", "version check, decide in the log", 90),
     Demo("baseball", "Terry's baseball game", "six readers, one game", "each guarantee's allowed scores", 100),
 ):
     register(demo)
