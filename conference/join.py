@@ -40,6 +40,8 @@ def lan_hosts() -> list[str]:
 def join_url(request: HttpRequest) -> str:
     """Where phones should go: the address the presenter used, if others can reach it, else
     the LAN address when serving the LAN (HOST=0.0.0.0), else this request's own address."""
+    if settings.PUBLIC_URL:
+        return settings.PUBLIC_URL + "/"
     domain, _ = split_domain_port(request.get_host())
     if _reachable(domain) or settings.HOST not in WILDCARD_HOSTS:
         return request.build_absolute_uri("/")

@@ -4,6 +4,7 @@ import os
 import secrets
 import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -53,6 +54,11 @@ if HOST not in ("127.0.0.1", "localhost", "0.0.0.0", "::"):
 if HOST in ("0.0.0.0", "::"):
     ALLOWED_HOSTS += [a if ":" not in a else f"[{a}]" for a in _lan_addresses()]
 ALLOWED_HOSTS += [h for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h]
+# Behind a proxy (docker-compose): the address the audience uses, advertised by the join page.
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")
+if PUBLIC_URL:
+    ALLOWED_HOSTS.append(urlsplit(PUBLIC_URL).hostname or "")
+    CSRF_TRUSTED_ORIGINS = [f"{urlsplit(PUBLIC_URL).scheme}://{urlsplit(PUBLIC_URL).netloc}"]
 
 INSTALLED_APPS = [
     "daphne",

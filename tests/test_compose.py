@@ -53,3 +53,22 @@ def test_healthchecks_give_a_starting_process_time_and_a_web_check_only_asks_for
         assert "start_period" in services[name]["healthcheck"]
     # /healthz is 503 while a worker restarts; that must not mark the web container unhealthy.
     assert "HTTPError" in " ".join(services["web"]["healthcheck"]["test"])
+
+
+def test_web_replicas_scale_behind_one_proxy_that_carries_websockets():
+    services = compose()["services"]
+    assert "ports" not in services["web"], "a fixed host port would stop `--scale web=N`"
+    assert services["proxy"]["ports"] == ["${PORT:-8000}:80"]
+    template = (ROOT / "deploy" / "nginx.conf.template").read_text()
+    assert "proxy_pass $web" in template and "resolver 127.0.0.11" in template
+    assert "Upgrade $http_upgrade" in template
+    env = services["web"]["environment"]
+    assert env["PUBLIC_URL"].startswith("${PUBLIC_URL")
+    assert env["TRUST_PROXY_HEADERS"] == "1"
+
+
+def test_the_join_page_advertises_the_public_url_when_one_is_set(settings, rf):
+    from conference import join
+
+    settings.PUBLIC_URL = "https://shell.example.org"
+    assert join.join_url(rf.get("/join/", HTTP_HOST="10.0.0.5:8000")) == "https://shell.example.org/"
