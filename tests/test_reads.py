@@ -66,3 +66,13 @@ def test_wait_returns_as_soon_as_the_replica_has_the_token():
     mine = factories.write("mine", stream=STREAM, session_key="me")
     projector.apply("slow", mine.pk)
     assert async_to_sync(reads.wait_for_token)("slow", mine.pk, 2.0) < 200
+
+
+def test_wait_does_not_stop_at_a_gap_of_an_as_it_arrives_replica():
+    factories.replica("arrival", ordered=False)
+    first, second = factories.write("a", stream=STREAM), factories.write("b", stream=STREAM)
+    projector.apply("arrival", second.pk)
+    # The replica has applied #second but not #first: it has not reached the token #second.
+    assert async_to_sync(reads.wait_for_token)("arrival", second.pk, 0.3) >= 300
+    projector.apply("arrival", first.pk)
+    assert async_to_sync(reads.wait_for_token)("arrival", second.pk, 2.0) < 2000
