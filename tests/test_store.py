@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from store import lag, log, projector, tasks
+from store import data, lag, log, projector, tasks
 from store.data import ensure_replicas
 from store.models import Delivery, Event, LagSettings, Replica
 from tests import factories
@@ -74,7 +74,9 @@ def test_ordered_replica_applies_every_missing_event_up_to_the_target_in_order()
     first, second, third = (factories.write(t) for t in "abc")
     settled = projector.apply("fast", third.pk)
     assert [d.event_id for d in settled] == [first.pk, second.pk, third.pk]
-    assert Replica.objects.get(pk="fast").checkpoint == third.pk
+    replica = Replica.objects.get(pk="fast")
+    assert (replica.checkpoint, replica.high_water) == (third.pk, third.pk)
+    assert [d.apply_seq for d in settled] == [1, 2, 3]
 
 
 def test_as_it_arrives_replica_applies_just_its_own_event():
@@ -83,7 +85,38 @@ def test_as_it_arrives_replica_applies_just_its_own_event():
     settled = projector.apply("arrival", second.pk)
     assert [d.event_id for d in settled] == [second.pk]
     assert Delivery.objects.get(replica="arrival", event=first).state == "queued"
-    assert Replica.objects.get(pk="arrival").checkpoint == second.pk
+
+
+def test_as_it_arrives_watermark_stays_below_a_gap_and_closes_over_it():
+    factories.replica("arrival", ordered=False)
+    first, second = factories.write("a"), factories.write("b")
+    projector.apply("arrival", second.pk)
+    replica = Replica.objects.get(pk="arrival")
+    # "Everything up to here" must not claim the first write, which is still queued.
+    assert (replica.checkpoint, replica.high_water) == (first.pk - 1, second.pk)
+    projector.apply("arrival", first.pk)
+    replica.refresh_from_db()
+    assert (replica.checkpoint, replica.high_water) == (second.pk, second.pk)
+
+
+def test_a_rejected_event_counts_as_settled_for_the_watermark():
+    factories.lag(failure_rate=1.0)
+    event = factories.write()
+    projector.apply("fast", event.pk)
+    assert Replica.objects.get(pk="fast").checkpoint == event.pk
+
+
+def test_seed_after_a_restart_keeps_the_watermark_below_queued_writes():
+    queued = factories.write("still queued")
+    applied = factories.write("applied")
+    projector.apply("fast", queued.pk)
+    data.seed({"fresh-stream": ["one", "two"]})
+    top = Event.objects.order_by("-id").first().pk
+    assert top > applied.pk
+    fast, slow = Replica.objects.get(pk="fast"), Replica.objects.get(pk="slow")
+    assert fast.checkpoint == applied.pk - 1
+    assert slow.checkpoint == queued.pk - 1
+    assert (fast.high_water, slow.high_water) == (top, top)
 
 
 def test_applying_twice_changes_nothing():
