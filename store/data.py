@@ -10,6 +10,10 @@ REPLICAS = (
     # name, ordered, extra lag: the fast one's extra is 0 so the badge's delay is what a naive read sees.
     ("fast", True, 0),
     ("slow", True, 2000),
+    # A third lag between the two, so a read that goes round the replicas lands on three ages.
+    ("medium", True, 1000),
+    # Applies each event the moment it arrives, in whatever order: the eventually consistent one.
+    ("arrival", False, 0),
 )
 
 

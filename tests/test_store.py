@@ -27,6 +27,8 @@ def test_append_creates_one_event_and_a_queued_delivery_per_replica():
     assert set(event.deliveries.values_list("replica_id", "state")) == {
         ("fast", "queued"),
         ("slow", "queued"),
+        ("medium", "queued"),
+        ("arrival", "queued"),
     }
 
 
@@ -222,3 +224,10 @@ def test_lag_command_refuses_bad_values_with_a_message(args):
         call_command("lag", *args)
     assert str(error.value)
     assert (LagSettings.load().delay_ms, LagSettings.load().failure_rate) == (700, 0.1)
+
+
+def test_a_write_that_cannot_be_refused_is_accepted_for_good_at_once():
+    factories.lag(failure_rate=1.0)
+    event = factories.write("home 1", refusable=False)
+    assert event.verdict == "ok"
+    assert [d.state for d in projector.apply("fast", event.pk)] == ["applied"]
