@@ -13,50 +13,14 @@ from django.utils import timezone
 from store.models import Delivery, Event, Replica
 from store.snapshot import snapshot
 
+from .game import BOUND_MS, GAME, GUARANTEES, Score, eventual_scores, fmt, key, prefix_scores, score_of
+
+__all__ = ["BOUND_MS", "GAME", "GUARANTEES", "eventual_scores", "fmt", "key", "prefix_scores", "score_of"]
+
 STREAM = "baseball"
-# The paper's game, in its order: (team, its runs after this write). Final: visitors 2, home 5.
-GAME = (("home", 1), ("visitors", 1), ("home", 2), ("home", 3), ("visitors", 2), ("home", 4), ("home", 5))
-BOUND_MS = 3000  # bounded staleness: every write older than this is visible
 EVENTUAL = "arrival"  # applies writes as they arrive
 RMW = "slow"  # the scorekeeper's reads go to the slowest replica, plus its own writes
 LEADER = "the log"
-GUARANTEES = {
-    "strong": ("Strong consistency", "the umpire"),
-    "eventual": ("Eventual consistency", "a fan checking now and then"),
-    "consistent-prefix": ("Consistent prefix", "the radio reporter"),
-    "bounded-staleness": ("Bounded staleness", "the sportswriter"),
-    "monotonic-reads": ("Monotonic reads", "the radio reporter, again"),
-    "read-my-writes": ("Read my writes", "the scorekeeper"),
-}
-
-Score = tuple[int, int]  # (visitors, home)
-
-
-def fmt(score: Score) -> str:
-    return f"{score[0]}-{score[1]}"
-
-
-def score_of(runs: list[tuple[int, str, int]]) -> Score:
-    """(position, team, runs) writes: the last write per team by log position wins."""
-    latest = {"visitors": (0, 0), "home": (0, 0)}
-    for position, team, value in runs:
-        latest[team] = max(latest[team], (position, value))
-    return latest["visitors"][1], latest["home"][1]
-
-
-def prefix_scores(n: int) -> list[Score]:
-    """The scores the game really went through after 0, 1, … n writes."""
-    return [score_of([(i, team, runs) for i, (team, runs) in enumerate(GAME[:k])]) for k in range(n + 1)]
-
-
-def eventual_scores(n: int) -> set[Score]:
-    """Any visitors' value written so far with any home value written so far (0 included)."""
-    values = {team: {0} | {runs for t, runs in GAME[:n] if t == team} for team in ("visitors", "home")}
-    return {(v, h) for v in values["visitors"] for h in values["home"]}
-
-
-def key(game: str, index: int) -> str:
-    return f"bb-{game}-{index}"
 
 
 @dataclass(frozen=True)
