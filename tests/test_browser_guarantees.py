@@ -6,7 +6,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from demos.game import GAME, prefix_scores
+from demos.game import GAME, GUARANTEES, prefix_scores
 from tests.conftest import wait_until
 
 pytestmark = pytest.mark.browser
@@ -72,7 +72,7 @@ def test_baseball_page_plays_a_game_and_every_pane_reads_within_its_guarantee(fr
         expect(pane).to_have_attribute("data-score", "2-5", timeout=90_000)
     expect(page.locator('[data-guarantee="bounded-staleness"]')).to_have_attribute("data-bound-ms", "3000")
     reads = page.evaluate("window.baseballReads")
-    assert set(reads) == {"strong", "eventual", "consistent-prefix", "bounded-staleness", "monotonic-reads", "read-my-writes"}
+    assert set(reads) == set(GUARANTEES)
     for guarantee, seen in reads.items():
         assert seen, guarantee
         for read in seen:
