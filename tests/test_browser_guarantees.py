@@ -20,10 +20,12 @@ GAP_JS = """() => {
 
 
 def write(page, text: str) -> None:
-    """Write through the page's form and wait for its 202."""
+    """Write through the page's form and wait for its 202: the form comes back with a new key."""
+    key = page.locator("[data-write-form] input[name=key]").input_value()
     page.fill("[data-write-form] input[type=text]", text)
     page.click("[data-write-form] button")
     expect(page.locator("[data-write-form] .form-ok")).to_be_visible(timeout=30_000)
+    expect(page.locator("[data-write-form] input[name=key]")).not_to_have_value(key, timeout=30_000)
 
 
 def anomalies(page, pane: str) -> str:
@@ -31,7 +33,7 @@ def anomalies(page, pane: str) -> str:
 
 
 def test_naive_monotonic_pane_goes_back_in_time_and_the_trick_pane_never_does(fresh, live, new_page):
-    live.manage("lag", "--delay-ms", "500", "--replica-lag", "slow=5000", "--replica-lag", "medium=2000")
+    live.manage("lag", "--delay-ms", "500", "--replica-lag", "slow=8000", "--replica-lag", "medium=3000")
     page = new_page("/demos/monotonic-reads/")
     texts = [f"comment {i} {uuid.uuid4().hex[:4]}" for i in range(3)]
     for text in texts:
