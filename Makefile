@@ -5,8 +5,10 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
+# The store, its reads and the real worker run again on a throwaway PostgreSQL cluster.
+POSTGRES_TESTS := tests/test_store.py tests/test_reads.py tests/test_migrations.py tests/test_integration.py
 
-.PHONY: demo test install install-dev lint format bench clean
+.PHONY: demo test test-postgres install install-dev lint format bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +30,10 @@ demo: install
 
 test: install-dev
 	$(PY) -m pytest
+	$(MAKE) test-postgres
+
+test-postgres: install-dev
+	$(PY) -m tests.postgres $(PY) -m pytest $(POSTGRES_TESTS)
 
 bench: install-dev
 	$(PY) -m bench.apply_lag

@@ -5,6 +5,7 @@ import time
 from dataclasses import dataclass, field
 
 from store.models import Delivery, Event, Replica
+from store.snapshot import snapshot
 
 LIMIT = 15
 STRATEGIES = {
@@ -31,6 +32,7 @@ class Read:
     served_by: str
     waited_ms: int = 0
     merged: list[Item] = field(default_factory=list)
+    watermark: int = 0  # the replica's, read in the same snapshot as the items
 
 
 def _item(event: Event, state: str, own_session: str = "") -> Item:
@@ -63,6 +65,7 @@ def leader_items(stream: str, limit: int = LIMIT, session_key: str = "") -> list
 
 
 def checkpoint(replica: str) -> int:
+    """The replica's watermark: every position up to it is applied or rejected there."""
     return Replica.objects.values_list("checkpoint", flat=True).get(pk=replica)
 
 
@@ -86,21 +89,43 @@ def read_your_writes(strategy: str, replica: str, stream: str, session_key: str,
     wait:   the caller waited (bounded) for the replica to reach the token; if it did not,
             merge as a fallback;
     leader: read the log itself, which always has every accepted write.
+
+    The replica's items, its watermark and the session's unapplied writes come from one
+    snapshot: read one by one, an apply landing in between would hide the write from both lists.
     """
     if strategy == "leader":
         return Read(leader_items(stream, session_key=session_key), served_by="the leader (the event log)")
-    items = replica_items(replica, stream, session_key=session_key)
-    if token and checkpoint(replica) >= token:
-        return Read(items, served_by=f"replica “{replica}”, already at your token")
-    merged = own_unapplied(replica, stream, session_key)
+    with snapshot():
+        items = replica_items(replica, stream, session_key=session_key)
+        watermark = checkpoint(replica)
+        caught_up = bool(token) and watermark >= token
+        merged = [] if caught_up else own_unapplied(replica, stream, session_key)
+    if caught_up:
+        return Read(items, served_by=f"replica “{replica}”, already at your token", watermark=watermark)
     served = f"replica “{replica}” + {len(merged)} of your writes merged from the log"
     if strategy == "wait" and token:
         served = f"waited {WAIT_BOUND_S:g} s, replica still behind; fell back to: " + served
-    return Read(merged + items, served_by=served, merged=merged)
+    return Read(unique(merged + items), served_by=served, merged=merged, watermark=watermark)
+
+
+def unique(items: list[Item]) -> list[Item]:
+    """One item per key, in the given order; a settled copy beats a pending one."""
+    settled = {item.key for item in items if item.state != "pending"}
+    seen: set[str] = set()
+    kept = []
+    for item in items:
+        if item.key in seen or (item.state == "pending" and item.key in settled):
+            continue
+        seen.add(item.key)
+        kept.append(item)
+    return kept
 
 
 async def wait_for_token(replica: str, token: int, bound_s: float = WAIT_BOUND_S) -> int:
-    """Wait until `replica` has applied up to `token`, at most `bound_s`; return ms waited."""
+    """Wait until `replica`'s watermark reaches `token`, at most `bound_s`; return ms waited.
+
+    The watermark, not the highest position applied: an as-it-arrives replica may have applied
+    a later write while the token's is still on its way."""
     started = time.monotonic()
     while time.monotonic() - started < bound_s:
         current = await Replica.objects.values_list("checkpoint", flat=True).aget(pk=replica)

@@ -24,8 +24,8 @@ class LagSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(Replica)
 class ReplicaAdmin(admin.ModelAdmin):
-    list_display = ("name", "ordered", "extra_lag_ms", "checkpoint")
-    readonly_fields = ("checkpoint",)
+    list_display = ("name", "ordered", "extra_lag_ms", "checkpoint", "high_water")
+    readonly_fields = ("checkpoint", "high_water", "applies")
 
     @transaction.atomic
     def save_model(self, request, obj, form, change) -> None:

@@ -59,11 +59,13 @@ def append(
     kind: str = "item.added",
     session_key: str = "",
     submitted_at: datetime | None = None,
+    refusable: bool = True,
 ) -> Appended:
     """Append one event and its deliveries; enqueue the deliveries once the commit is durable.
 
     The same key with the same command returns the existing event; with another command it
-    raises KeyConflict.
+    raises KeyConflict. A write that is not `refusable` (a fact, like a run scored) is accepted
+    for good at once: the failure rate never rejects it.
     """
     key = clean_key(key)
     existing = Event.objects.filter(key=key).first()
@@ -79,6 +81,7 @@ def append(
                 payload=payload,
                 session_key=session_key,
                 submitted_at=submitted_at or now,
+                verdict="" if refusable else "ok",
             )
             lag = LagSettings.load()
             Delivery.objects.bulk_create(

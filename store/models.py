@@ -51,7 +51,12 @@ class Replica(models.Model):
     # In log order: applies every missing event up to the target. Otherwise as each arrives.
     ordered = models.BooleanField(default=True)
     extra_lag_ms = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(MAX_EXTRA_LAG_MS)])
-    checkpoint = models.BigIntegerField(default=0, help_text="highest position applied")
+    # Readers that need "everything up to here" use the watermark; only it may answer them.
+    checkpoint = models.BigIntegerField(
+        "watermark", default=0, help_text="every position up to here is applied or rejected here"
+    )
+    high_water = models.BigIntegerField(default=0, help_text="highest position applied or rejected here")
+    applies = models.PositiveBigIntegerField(default=0, help_text="deliveries settled so far")
 
     class Meta:
         ordering = ["extra_lag_ms", "name"]
@@ -83,6 +88,9 @@ class Delivery(models.Model):
     enqueue_count = models.PositiveIntegerField(default=0)
     applied_at = models.DateTimeField(null=True, blank=True, help_text="applied or rejected")
     pushed_at = models.DateTimeField(null=True, blank=True)
+    # The n-th delivery this replica settled: the true order of applies, and a count that a
+    # second apply of the same delivery would push past the number of deliveries.
+    apply_seq = models.PositiveBigIntegerField(null=True, blank=True, help_text="n-th settled by this replica")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["replica", "event"], name="one_delivery_per_replica")]

@@ -3,6 +3,7 @@
 import random
 
 from django.db import transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from .models import Delivery, Event, LagSettings, Replica
@@ -37,22 +38,56 @@ def apply(replica_name: str, position: int) -> list[Delivery]:
     lag = LagSettings.load()
     if lag.paused:
         return []
-    replica = Replica.objects.get(pk=replica_name)
     settled = []
     with transaction.atomic():
+        # One projector per replica at a time: the apply numbers and the watermark are
+        # computed from what the previous one committed, never from a half-seen race.
+        replica = Replica.objects.select_for_update().get(pk=replica_name)
         queued = Delivery.objects.filter(replica=replica, state=Delivery.QUEUED)
         if replica.ordered:
             queued = queued.filter(event_id__lte=position).order_by("event_id")
         else:
             queued = queued.filter(event_id=position)
         now = timezone.now()
+        seq = replica.applies
         for delivery in queued.select_related("event"):
             event = decide(delivery.event, lag)
             state = Delivery.APPLIED if event.verdict == "ok" else Delivery.REJECTED
-            won = Delivery.objects.filter(pk=delivery.pk, state=Delivery.QUEUED).update(state=state, applied_at=now)
+            won = Delivery.objects.filter(pk=delivery.pk, state=Delivery.QUEUED).update(
+                state=state, applied_at=now, apply_seq=seq + 1
+            )
             if won:
-                delivery.state, delivery.applied_at = state, now
+                seq += 1
+                delivery.state, delivery.applied_at, delivery.apply_seq = state, now, seq
                 settled.append(delivery)
         if settled:
-            Replica.objects.filter(pk=replica.pk, checkpoint__lt=position).update(checkpoint=position)
+            Replica.objects.filter(pk=replica.pk).update(applies=seq, **marks(replica.pk))
     return settled
+
+
+def watermark(replica_name: str) -> int:
+    """Every position up to the answer is applied or rejected by `replica_name`.
+
+    Honest because appends commit in id order (store.log holds the append lock): no queued
+    delivery can appear below a position once a higher one is visible.
+    """
+    mine = Delivery.objects.filter(replica_id=replica_name)
+    lowest_queued = mine.filter(state=Delivery.QUEUED).aggregate(m=Min("event_id"))["m"]
+    if lowest_queued is not None:
+        return lowest_queued - 1
+    return mine.aggregate(m=Max("event_id"))["m"] or 0
+
+
+def marks(replica_name: str) -> dict[str, int]:
+    """The replica's watermark and high-water mark, recomputed from its deliveries."""
+    settled = Delivery.objects.filter(replica_id=replica_name).exclude(state=Delivery.QUEUED)
+    return {
+        "checkpoint": watermark(replica_name),
+        "high_water": settled.aggregate(m=Max("event_id"))["m"] or 0,
+    }
+
+
+def recompute_marks() -> None:
+    """After data changed behind the projectors' backs (seed, reset, migration)."""
+    for name in Replica.objects.values_list("pk", flat=True):
+        Replica.objects.filter(pk=name).update(**marks(name))

@@ -21,7 +21,11 @@ def lag(**values) -> LagSettings:
 
 
 def replica(name: str, ordered: bool = True, extra_lag_ms: int = 0) -> Replica:
-    return Replica.objects.create(name=name, ordered=ordered, extra_lag_ms=extra_lag_ms)
+    """A replica with these settings, whether or not the demo data already has one of that name."""
+    replica, _ = Replica.objects.update_or_create(
+        name=name, defaults={"ordered": ordered, "extra_lag_ms": extra_lag_ms}
+    )
+    return replica
 
 
 def write(text: str = "hello", stream: str = "curtain", **kwargs):

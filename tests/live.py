@@ -4,6 +4,7 @@ Used by the tests' fixtures and by the benchmarks."""
 from __future__ import annotations
 
 import http.cookiejar
+import os
 import sqlite3
 import sys
 import urllib.error
@@ -13,14 +14,15 @@ import uuid
 from pathlib import Path
 
 from showcase.stack import Stack, free_port, wait_for
+from tests import postgres
 
 
 class LiveApp:
     """The app running as subprocesses, with helpers to look at and steer it from a test."""
 
-    def __init__(self, stack: Stack, db_path: Path):
+    def __init__(self, stack: Stack, database_url: str):
         self.stack = stack
-        self.db_path = db_path
+        self.database_url = database_url
 
     @property
     def url(self) -> str:
@@ -44,7 +46,13 @@ class LiveApp:
         return HttpClient(self.url)
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        with sqlite3.connect(self.db_path, timeout=20) as db:
+        """Run `sql` (with `?` placeholders) on the app's database, SQLite or PostgreSQL."""
+        if postgres.is_postgres(self.database_url):
+            import psycopg
+
+            with psycopg.connect(self.database_url) as db:
+                return db.execute(sql.replace("?", "%s"), params).fetchall()
+        with sqlite3.connect(self.database_url.removeprefix("sqlite:///"), timeout=20) as db:
             return db.execute(sql, params).fetchall()
 
     def dump_logs(self) -> str:
@@ -97,18 +105,23 @@ class HttpClient:
 
 
 def start_live(root: Path, redis_url: str | None = None, supervised: bool = False, **env: str) -> LiveApp:
-    """Daphne, a Celery worker and the sweeper on a fresh SQLite database under `root`;
-    `supervised`, they are started again when they die, as `make demo` does."""
-    db_path = root / "db.sqlite3"
+    """Daphne, a Celery worker and the sweeper on a fresh database: SQLite under `root`, or a
+    new database in the PostgreSQL cluster that DATABASE_URL points into. `supervised`, they are
+    started again when they die, as `make demo` does."""
+    database_url = os.environ.get("DATABASE_URL")
+    if postgres.is_postgres(database_url):
+        database_url = postgres.create_database(database_url)
+    else:
+        database_url = f"sqlite:///{root / 'db.sqlite3'}"
     stack = Stack(
         port=free_port(),
         redis_url=redis_url,
-        database_url=f"sqlite:///{db_path}",
+        database_url=database_url,
         var_dir=root,
         log_dir=root / "log",
         extra_env={"SWEEP_GRACE_MS": "1500", "SWEEP_EVERY_S": "0.5", "DEBUG": "0", **env},
     )
-    app = LiveApp(stack, db_path)
+    app = LiveApp(stack, database_url)
     try:
         stack.start()
         wait_for(stack.healthy, 30, "/healthz")

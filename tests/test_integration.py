@@ -4,6 +4,7 @@ import json
 import signal
 import time
 import urllib.request
+from datetime import datetime
 
 import pytest
 import redis
@@ -23,13 +24,17 @@ def deliveries(live, position: int) -> dict[str, tuple]:
 
 def lag_of(live, position: int, replica: str) -> float:
     """Seconds from acceptance to applying, as the database recorded them."""
-    (seconds,) = live.query(
-        "SELECT (julianday(d.applied_at) - julianday(e.accepted_at)) * 86400 "
-        "FROM store_delivery d JOIN store_event e ON e.id = d.event_id "
+    ((applied, accepted),) = live.query(
+        "SELECT d.applied_at, e.accepted_at FROM store_delivery d JOIN store_event e ON e.id = d.event_id "
         "WHERE d.event_id = ? AND d.replica_id = ?",
         (position, replica),
-    )[0]
-    return seconds
+    )
+    return (moment(applied) - moment(accepted)).total_seconds()
+
+
+def moment(value) -> datetime:
+    """A stored timestamp as a datetime: SQLite hands back text, PostgreSQL a datetime."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value.replace(tzinfo=None)
 
 
 def applied_count(live, positions: list[int]) -> int:

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from store import lag, log, projector, tasks
+from store import data, lag, log, projector, tasks
 from store.data import ensure_replicas
 from store.models import Delivery, Event, LagSettings, Replica
 from tests import factories
@@ -27,6 +27,8 @@ def test_append_creates_one_event_and_a_queued_delivery_per_replica():
     assert set(event.deliveries.values_list("replica_id", "state")) == {
         ("fast", "queued"),
         ("slow", "queued"),
+        ("medium", "queued"),
+        ("arrival", "queued"),
     }
 
 
@@ -74,7 +76,9 @@ def test_ordered_replica_applies_every_missing_event_up_to_the_target_in_order()
     first, second, third = (factories.write(t) for t in "abc")
     settled = projector.apply("fast", third.pk)
     assert [d.event_id for d in settled] == [first.pk, second.pk, third.pk]
-    assert Replica.objects.get(pk="fast").checkpoint == third.pk
+    replica = Replica.objects.get(pk="fast")
+    assert (replica.checkpoint, replica.high_water) == (third.pk, third.pk)
+    assert [d.apply_seq for d in settled] == [1, 2, 3]
 
 
 def test_as_it_arrives_replica_applies_just_its_own_event():
@@ -83,7 +87,38 @@ def test_as_it_arrives_replica_applies_just_its_own_event():
     settled = projector.apply("arrival", second.pk)
     assert [d.event_id for d in settled] == [second.pk]
     assert Delivery.objects.get(replica="arrival", event=first).state == "queued"
-    assert Replica.objects.get(pk="arrival").checkpoint == second.pk
+
+
+def test_as_it_arrives_watermark_stays_below_a_gap_and_closes_over_it():
+    factories.replica("arrival", ordered=False)
+    first, second = factories.write("a"), factories.write("b")
+    projector.apply("arrival", second.pk)
+    replica = Replica.objects.get(pk="arrival")
+    # "Everything up to here" must not claim the first write, which is still queued.
+    assert (replica.checkpoint, replica.high_water) == (first.pk - 1, second.pk)
+    projector.apply("arrival", first.pk)
+    replica.refresh_from_db()
+    assert (replica.checkpoint, replica.high_water) == (second.pk, second.pk)
+
+
+def test_a_rejected_event_counts_as_settled_for_the_watermark():
+    factories.lag(failure_rate=1.0)
+    event = factories.write()
+    projector.apply("fast", event.pk)
+    assert Replica.objects.get(pk="fast").checkpoint == event.pk
+
+
+def test_seed_after_a_restart_keeps_the_watermark_below_queued_writes():
+    queued = factories.write("still queued")
+    applied = factories.write("applied")
+    projector.apply("fast", queued.pk)
+    data.seed({"fresh-stream": ["one", "two"]})
+    top = Event.objects.order_by("-id").first().pk
+    assert top > applied.pk
+    fast, slow = Replica.objects.get(pk="fast"), Replica.objects.get(pk="slow")
+    assert fast.checkpoint == applied.pk - 1
+    assert slow.checkpoint == queued.pk - 1
+    assert (fast.high_water, slow.high_water) == (top, top)
 
 
 def test_applying_twice_changes_nothing():
@@ -105,7 +140,8 @@ def test_failure_rate_one_rejects_with_a_reason_and_every_replica_agrees():
     event = factories.write()
     projector.apply("fast", event.pk)
     factories.lag(failure_rate=0.0)
-    projector.apply("slow", event.pk)
+    for replica in Replica.objects.exclude(pk="fast"):
+        projector.apply(replica.pk, event.pk)
     event.refresh_from_db()
     assert event.verdict == "rejected"
     assert event.reason in projector.REJECTION_REASONS
@@ -124,7 +160,7 @@ def test_sweeper_re_enqueues_only_deliveries_overdue_by_the_grace(settings):
     overdue, recent = factories.write("old"), factories.write("new")
     long_ago = timezone.now() - timedelta(seconds=5)
     Delivery.objects.filter(event=overdue).update(due_at=long_ago, last_enqueued_at=long_ago)
-    assert tasks.sweep() == 2
+    assert tasks.sweep() == Replica.objects.count()
     assert set(Delivery.objects.filter(enqueue_count=1).values_list("event_id", flat=True)) == {overdue.pk}
     # Just re-enqueued: the next sweep leaves it alone for another grace period.
     assert tasks.sweep() == 0
@@ -143,7 +179,7 @@ def test_heal_gives_every_queued_delivery_a_fresh_due_time():
     factories.lag(paused=True, delay_ms=500, jitter_ms=0)
     event = factories.write()
     before = timezone.now()
-    assert tasks.heal() == 2
+    assert tasks.heal() == Replica.objects.count()
     for delivery in Delivery.objects.filter(event=event):
         assert delivery.due_at >= before + timedelta(milliseconds=500)
         assert delivery.enqueue_count == 1
@@ -189,3 +225,10 @@ def test_lag_command_refuses_bad_values_with_a_message(args):
         call_command("lag", *args)
     assert str(error.value)
     assert (LagSettings.load().delay_ms, LagSettings.load().failure_rate) == (700, 0.1)
+
+
+def test_a_write_that_cannot_be_refused_is_accepted_for_good_at_once():
+    factories.lag(failure_rate=1.0)
+    event = factories.write("home 1", refusable=False)
+    assert event.verdict == "ok"
+    assert [d.state for d in projector.apply("fast", event.pk)] == ["applied"]

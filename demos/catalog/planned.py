@@ -12,14 +12,5 @@ for demo in (
         "accept now, confirm later",
         20,
     ),
-    Demo(
-        "monotonic-reads",
-        "Monotonic reads",
-        "items appear and vanish on refresh",
-        "never read from a staler replica",
-        70,
-    ),
-    Demo("consistent-prefix", "Consistent prefix", "the answer shows before the question", "apply in log order", 80),
-    Demo("baseball", "Terry's baseball game", "six readers, one game", "each guarantee's allowed scores", 100),
 ):
     register(demo)

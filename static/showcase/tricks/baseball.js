@@ -1,0 +1,137 @@
+// Terry's baseball game: Play writes the game run by run; six readers each re-read on their
+// own, one read at a time, and keep a history of what they read.
+(function () {
+  "use strict";
+  var root = document.querySelector('[data-demo="baseball"]');
+  if (!root) { return; }
+  var EVERY_MS = 500, KEEP = 14;
+  var board = root.querySelector("[data-game-id]");
+  var button = root.querySelector("[data-play]");
+  var statusLine = root.querySelector("[data-play-status]");
+  var game = board.dataset.gameId || "";
+  var playing = false, readers = [];
+  // Every read of the current game, per guarantee: what tests and the curious can inspect.
+  window.baseballReads = {};
+
+  function csrf() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+  function post(url, data) {
+    return fetch(url, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrf(), "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(data || {}),
+    });
+  }
+  function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+
+  function newGame(id) {
+    game = id;
+    board.dataset.gameId = id;
+    root.dataset.game = "playing";
+    readers.forEach(function (r) { r.clear(); });
+  }
+
+  function reader(pane) {
+    var guarantee = pane.dataset.guarantee;
+    var slot = pane.querySelector("[data-reading-slot]");
+    var history = pane.querySelector("[data-history]");
+    var state = { seen: 0, turn: 0, last: null };
+
+    function clear() {
+      history.textContent = "";
+      state.last = null;
+      window.baseballReads[guarantee] = [];
+    }
+
+    function url() {
+      // trick:baseball
+      // Each pane reads through its own guarantee. The monotonic reader's session memory,
+      // the highest position it has read, travels with every read and comes back raised.
+      var query = new URLSearchParams({ game: game, seen: state.seen, turn: state.turn });
+      return pane.dataset.url + "?" + query;
+      // end trick:baseball
+    }
+
+    function remember(reading, startedAt) {
+      var score = reading.dataset.score;
+      window.baseballReads[guarantee].push({
+        score: score,
+        allowed: reading.dataset.allowed.split(" "),
+        written: Number(reading.dataset.written),
+        inPrefix: reading.dataset.inPrefix === "1",
+        source: reading.dataset.source,
+        at: startedAt,
+      });
+      pane.dataset.score = score;
+      if (Number(reading.dataset.written) === 7) { root.dataset.game = "over"; }
+      if (score === state.last) { return; }
+      state.last = score;
+      var li = document.createElement("li");
+      li.textContent = score;
+      if (reading.dataset.inPrefix !== "1") {
+        li.className = "never";
+        li.title = "a score this game never had";
+      }
+      history.insertBefore(li, history.firstChild);
+      while (history.children.length > KEEP) { history.removeChild(history.lastChild); }
+    }
+
+    function landed(html, startedAt) {
+      var box = document.createElement("div");
+      box.innerHTML = html;
+      var reading = box.querySelector("[data-reading]");
+      if (!reading) { return; }
+      var latest = reading.dataset.latestGame;
+      if (!playing && latest && latest !== game) { newGame(latest); return; }  // someone played
+      if (reading.dataset.gameId !== game) { return; }  // an answer about the previous game
+      slot.replaceChildren(reading);
+      state.turn = Number(reading.dataset.turn);
+      state.seen = Number(reading.dataset.seen);  // the server lowers it only after a reset
+      remember(reading, startedAt);
+    }
+
+    function read() {
+      var startedAt = Date.now();
+      fetch(url(), { headers: { "HX-Request": "true" } })
+        .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+        .then(function (html) { landed(html, startedAt); })
+        .catch(function () { /* retried on the next tick */ })
+        .then(function () { setTimeout(read, EVERY_MS); });
+    }
+    clear();
+    setTimeout(read, Math.random() * EVERY_MS);  // the readers do not read in lockstep
+    return { clear: clear };
+  }
+
+  async function play() {
+    if (playing) { return; }
+    playing = true;
+    button.disabled = true;
+    try {
+      var response = await post(button.dataset.playUrl);
+      var started = await response.json();
+      if (!response.ok) { statusLine.textContent = started.error; return; }
+      newGame(started.game);
+      for (var i = 0; i < started.writes; i++) {
+        var written = await post(button.dataset.writeUrl, { game: game, index: i });
+        var answer = await written.json();
+        if (written.status !== 202) { statusLine.textContent = answer.error; return; }
+        statusLine.textContent = "Run " + (i + 1) + " of 7 written (#" + answer.position + ").";
+        if (i + 1 < started.writes) { await sleep(started.pause_ms); }
+      }
+      root.dataset.game = "over";
+      statusLine.textContent = "Game over: visitors 2, home 5. Watch the readers catch up.";
+    } catch (error) {
+      statusLine.textContent = "The game stopped: " + error.message;
+    } finally {
+      playing = false;
+      button.disabled = false;
+      button.textContent = "Play again";
+    }
+  }
+
+  root.querySelectorAll("[data-guarantee]").forEach(function (pane) { readers.push(reader(pane)); });
+  if (game) { root.dataset.game = "shown"; }
+  button.addEventListener("click", play);
+})();
