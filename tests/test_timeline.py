@@ -9,7 +9,7 @@ from django.test import Client
 from demos import seen, timeline
 from push import regions
 from store import data, projector
-from store.models import Delivery, Event
+from store.models import Delivery, Event, Replica
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def at(event: Event, **offsets_ms) -> None:
     Event.objects.filter(pk=event.pk).update(
         accepted_at=moments["accepted"], **({"seen_at": moments["seen"]} if "seen" in moments else {})
     )
-    for name in ("fast", "slow"):
+    for name in Replica.objects.values_list("name", flat=True):
         if name in moments:
             Delivery.objects.filter(event=event, replica=name).update(
                 applied_at=moments[name], pushed_at=moments.get(f"{name}_pushed")
@@ -61,11 +61,13 @@ def applied(event: Event, *names: str) -> None:
 def test_a_lane_shows_each_step_in_ms_and_shades_accepted_to_last_applied():
     event = factories.write("travelling")
     Delivery.objects.filter(event=event).update(enqueue_count=1)
-    applied(event, "fast", "slow")
-    at(event, accepted=5, fast=1010, fast_pushed=1030, slow=3020, seen=1100)
+    others = {name: 1500 for name in Replica.objects.exclude(name__in=["fast", "slow"]).values_list("name", flat=True)}
+    applied(event, "fast", "slow", *others)
+    at(event, accepted=5, fast=1010, fast_pushed=1030, slow=3020, seen=1100, **others)
     svg = parse(timeline.timeline_svg())
     lane = lane_of(svg, event)
-    assert marks(lane) == {"submitted": 0, "accepted": 5, "fast": 1010, "slow": 3020, "pushed": 1030, "seen": 1100}
+    expected = {"submitted": 0, "accepted": 5, "fast": 1010, "slow": 3020, "pushed": 1030, "seen": 1100, **others}
+    assert marks(lane) == expected
     window = next(lane.iter(f"{SVG}rect"))
     assert window.get("data-window-ms") == str(3020 - 5) and window.get("data-window-open") == "false"
     assert "inconsistent for 3015 ms" in ET.tostring(lane, encoding="unicode")
