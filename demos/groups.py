@@ -5,6 +5,9 @@ import hashlib
 LAG = "lag"
 CURTAIN = "curtain"
 STREAM_PREFIX = "stream."
+# The audience count (join page, presenter header) and the control panel (staff only).
+ROOM = "room"
+CONTROL = "control"
 
 
 def stream_group(stream: str) -> str:
