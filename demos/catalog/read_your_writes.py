@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import code, fragments, reads, registry, writes
+from .. import code, fragments, reads, registry, rehearsal, writes
 from ..scenario import Scenario, lag
 from ..writes import form_context
 
@@ -108,5 +108,6 @@ DEMO = registry.register(
         ),
         snippets=lambda: [code.python(write), code.python(reads.read_your_writes), code.python(reads.wait_for_token)],
         script=SCRIPT,
+        rehearsal=rehearsal.read_your_writes,
     )
 )
