@@ -130,7 +130,7 @@ def read_your_writes(stage: Stage) -> list[Verdict]:
         if naive["missing"]:
             said = f"“where is my comment?”: read the replica at #{naive['checkpoint']}, your write is #{token}"
         else:
-            said = f"there: the replica had reached #{naive['checkpoint']} ≥ your #{token} (a page load slower than the lag)"
+            said = f"there: the replica had reached #{naive['checkpoint']} ≥ your #{token} (page load > lag)"
         stage.say("naive", naive["missing"] == behind, said)
         if naive["missing"]:
             caught_up = stage.wait(page.locator(f'[data-caught-up="{key}"]'))
