@@ -57,6 +57,7 @@ def _panel_context(form: LagForm | None = None, notice: str = "", failed: bool =
         "presets": [{"preset": p, "active": _is_active(p, settings_now, form.replicas)} for p in PRESETS],
         "notice": notice,
         "failed": failed,
+        "lag_state": lag.fingerprint(),
     }
 
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from demos import fragments
 from demos.groups import CONTROL, CURTAIN, LAG, ROOM, session_group
+from store import lag
 from store.models import Delivery
 
 from . import coalesce, regions
@@ -15,7 +16,7 @@ from .channel import send
 def lag_changed(**kwargs) -> None:
     send(LAG, fragments.lag_badge(oob=True))
     # Open control panels fetch themselves again, each with its own session and CSRF token.
-    send(CONTROL, render_to_string("push/control_refresh.html"))
+    send(CONTROL, render_to_string("push/control_refresh.html", {"state": lag.fingerprint()}))
     # The curtain's replica headings show each replica's extra lag.
     send(CURTAIN, fragments.curtain_replicas(oob=True))
 
