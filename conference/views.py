@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from demos import curtain
+from push import room as audience
 from store import data, lag
 from store.models import LagSettings
 
@@ -56,6 +57,7 @@ def _panel_context(form: LagForm | None = None, notice: str = "", failed: bool =
         "presets": [{"preset": p, "active": _is_active(p, settings_now, form.replicas)} for p in PRESETS],
         "notice": notice,
         "failed": failed,
+        "lag_state": lag.fingerprint(),
     }
 
 
@@ -93,6 +95,13 @@ def control(request):
     return render(request, "conference/control.html", _panel_context())
 
 
+@require_GET
+@staff_only
+def control_panel(request):
+    """The panel alone, as it is now: open panels fetch it when the lag changed elsewhere."""
+    return render(request, "conference/control.html#panel", _panel_context())
+
+
 @require_POST
 @staff_only
 def control_lag(request):
@@ -128,8 +137,19 @@ def control_reset(request):
 @require_GET
 def join(request):
     url = joining.join_url(request)
-    context = {"url": url, "qr": joining.qr_svg(url), "local_only": joining.is_local_only(url)}
+    context = {
+        "url": url,
+        "qr": joining.qr_svg(url),
+        "local_only": joining.is_local_only(url),
+        "room": audience.badge(),
+    }
     return render(request, "conference/join.html", context)
+
+
+@require_GET
+def room(request):
+    """Who is in the room now (polled; pushed as well when it changes)."""
+    return HttpResponse(audience.badge())
 
 
 @require_POST

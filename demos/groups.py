@@ -6,6 +6,9 @@ LAG = "lag"
 CURTAIN = "curtain"
 STREAM_PREFIX = "stream."
 TIMELINE_PREFIX = "timeline."
+# The audience count (join page, presenter header) and the control panel (staff only).
+ROOM = "room"
+CONTROL = "control"
 
 
 def stream_group(stream: str) -> str:

@@ -3,7 +3,7 @@
 Like Django's admin derives its pages from one `ModelAdmin`, everything else derives from a
 `Demo`: the index and the presenter's keys (in `order`), the routes (`urls`, mounted under
 `/demos/<slug>/`), what is pushed after a replica applies (`pushed`, `pushed_to_session`), the
-seed examples and the scripted scenario. `discover()` imports every module of the catalog.
+seed examples, the scripted scenario and its rehearsal check. `discover()` imports every module of the catalog.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ class Demo:
     snippets: Callable[[], list[Snippet]] = field(default=lambda: [])  # the trick's key code
     script: str = ""  # the trick's browser half, a path under static/
     panes: tuple[str, ...] = ("naive", "trick")
+    # Checks, in a real browser, that each pane keeps its promise (demos/rehearsal.py); None: generic.
+    rehearsal: Callable[..., list] | None = None
 
     @property
     def ready(self) -> bool:

@@ -1,9 +1,11 @@
 """Server push: when the store announces a change (store/signals.py), render each affected
 fragment once and publish it to the Channels group that shows it. Consumers only forward."""
 
+from django.template.loader import render_to_string
+
 from demos import fragments, live
-from demos.groups import CURTAIN, LAG, session_group, stream_group
-from store import trace
+from demos.groups import CONTROL, CURTAIN, LAG, ROOM, session_group, stream_group
+from store import lag, trace
 from store.models import Delivery
 
 from . import coalesce, regions
@@ -12,6 +14,8 @@ from .channel import send
 
 def lag_changed(**kwargs) -> None:
     send(LAG, fragments.lag_badge(oob=True))
+    # Open control panels fetch themselves again, each with its own session and CSRF token.
+    send(CONTROL, render_to_string("push/control_refresh.html", {"state": lag.fingerprint()}))
     # The curtain's replica headings show each replica's extra lag.
     send(CURTAIN, fragments.curtain_replicas(oob=True))
 
@@ -20,7 +24,7 @@ def accepted(event, **kwargs) -> None:
     """A write entered the log: the curtain's log and the timelines show it soon.
 
     Drawn by a task, never in the request that answers 202."""
-    coalesce.changed("curtain-log", *regions.timeline_regions({event.stream}))
+    coalesce.changed("curtain-log", ROOM, *regions.timeline_regions({event.stream}))
 
 
 def settled(replica: str, deliveries: list[Delivery], **kwargs) -> None:

@@ -1,11 +1,13 @@
+import asyncio
 from urllib.parse import parse_qs
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from demos.groups import LAG, session_group
+from demos.groups import CONTROL, LAG, ROOM, session_group
 
-from . import regions
+from . import coalesce, regions, room
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -17,7 +19,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         asked = parse_qs(self.scope["query_string"].decode()).get("g", [])
-        known = regions.known_groups()
+        staff = await database_sync_to_async(self._is_staff)()
+        known = regions.known_groups() - ({CONTROL} if not staff else set())
         self.joined = [LAG, *sorted({g for g in asked if g in known and g != LAG})]
         session = self.scope.get("session")
         if session is not None and session.session_key:
@@ -28,13 +31,39 @@ class LiveConsumer(AsyncWebsocketConsumer):
         for group in self.joined:
             if snapshot := await database_sync_to_async(regions.snapshot)(group):
                 await self.send(text_data=snapshot)
+        if not staff:  # the presenter's own screens are not the audience
+            await self._join_room(session.session_key if session is not None and session.session_key else "")
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+        if heartbeat := getattr(self, "heartbeat", None):
+            heartbeat.cancel()
+            await room.leave(self.member)
+            await self._room_changed()
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
         """Pages only listen; anything they send is ignored."""
 
     async def html_fragment(self, event: dict) -> None:
         await self.send(text_data=event["html"])
+
+    def _is_staff(self) -> bool:
+        user = self.scope.get("user")
+        return bool(user and user.is_active and user.is_staff)
+
+    async def _join_room(self, session_key: str) -> None:
+        # A device is its session; a first visit without one counts by its socket.
+        self.member = room.member(session_group(session_key) if session_key else self.channel_name, self.channel_name)
+        await room.beat(self.member)
+        self.heartbeat = asyncio.create_task(self._beat())
+        await self._room_changed()
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(room.HEARTBEAT_S)
+            await room.beat(self.member)
+
+    async def _room_changed(self) -> None:
+        """Redrawn by a task, coalesced: a room of phones arriving at once is one redraw."""
+        await sync_to_async(coalesce.changed, thread_sensitive=False)(ROOM)

@@ -1,12 +1,22 @@
 """What a page shows live, by region and by group, rendered from the demos' declarations."""
 
 from demos import fragments, live, registry
-from demos.groups import CURTAIN, LAG, STREAM_PREFIX, TIMELINE_PREFIX, stream_group, timeline_group
+from demos.groups import CONTROL, CURTAIN, LAG, ROOM, STREAM_PREFIX, TIMELINE_PREFIX, stream_group, timeline_group
+
+from . import room
 
 
 def known_groups() -> set[str]:
     demos = registry.demos()
-    return {LAG, CURTAIN, stream_group("curtain"), *(d.group for d in demos), *(d.timeline_group for d in demos)}
+    return {
+        LAG,
+        CURTAIN,
+        ROOM,
+        CONTROL,
+        stream_group("curtain"),
+        *(d.group for d in demos),
+        *(d.timeline_group for d in demos),
+    }
 
 
 def live_list(stream: str) -> str:
@@ -44,6 +54,8 @@ def region(name: str) -> tuple[str, str]:
         return (timeline_group(arg) if arg else CURTAIN), fragments.timeline(arg or None, oob=True)
     if kind == "stream":
         return stream_group(arg), stream_update(arg)
+    if kind == "room":
+        return ROOM, room.badge(oob=True)
     raise ValueError(f"unknown region {name!r}")
 
 
@@ -52,6 +64,8 @@ def snapshot(group: str) -> str:
     socket gets on every connect, so a page that was offline catches up."""
     if group == LAG:
         return fragments.lag_badge(oob=True)
+    if group == ROOM:
+        return room.badge(oob=True)
     if group == CURTAIN:
         return fragments.curtain_log(oob=True) + fragments.curtain_replicas(oob=True) + fragments.timeline(oob=True)
     if group.startswith(STREAM_PREFIX):

@@ -1,5 +1,8 @@
 """Lag settings: validated changes, the countdown each delivery waits, and the badge text."""
 
+import hashlib
+import json
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -59,3 +62,8 @@ def describe() -> dict:
         **{name: getattr(lag, name) for name in FIELDS},
         "replicas": {r.name: r.extra_lag_ms for r in Replica.objects.all()},
     }
+
+
+def fingerprint() -> str:
+    """A short digest of every setting: a control panel showing this one needs no redraw."""
+    return hashlib.sha256(json.dumps(describe(), sort_keys=True).encode()).hexdigest()[:12]

@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from demos import fragments, registry
+from push import room
 
 from .. import scenarios
 
@@ -45,3 +46,13 @@ def presenter_bar(context) -> str:
 @register.simple_tag
 def timeline(stream: str | None = None, limit: int = 8) -> str:
     return fragments.timeline(stream, limit=limit)
+
+
+@register.simple_tag(takes_context=True)
+def room_badge(context) -> str:
+    """The presenter's header shows who is in the room; the audience's does not, and the join
+    page shows it large instead (one element per page: pushes swap it by its id)."""
+    user, match = context.get("user"), context["request"].resolver_match
+    if user is None or not user.is_staff or (match and match.url_name == "join"):
+        return ""
+    return room.badge()

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from store.models import Delivery
 
-from .. import code, fragments, reads, registry, writes
+from .. import code, fragments, reads, registry, rehearsal, writes
 from ..scenario import Scenario, lag
 
 SLUG = "optimistic"
@@ -88,5 +88,6 @@ DEMO = registry.register(
         ),
         snippets=lambda: [code.javascript(SCRIPT, "optimistic"), code.python(pushed)],
         script=SCRIPT,
+        rehearsal=rehearsal.optimistic,
     )
 )

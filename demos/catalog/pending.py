@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from store.models import Delivery, Event
 
-from .. import code, fragments, reads, registry, writes
+from .. import code, fragments, reads, registry, rehearsal, writes
 from ..scenario import Scenario, lag
 from ..writes import form_context
 
@@ -108,5 +108,6 @@ DEMO = registry.register(
         ),
         snippets=lambda: [code.python(write), code.python(order), code.javascript(SCRIPT, "pending")],
         script=SCRIPT,
+        rehearsal=rehearsal.pending,
     )
 )

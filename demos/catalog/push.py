@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import code, fragments, reads, registry, writes
+from .. import code, fragments, reads, registry, rehearsal, writes
 from ..scenario import Scenario, lag
 from ..writes import form_context
 
@@ -74,5 +74,6 @@ DEMO = registry.register(
         # The consumer lives in the push layer, above the demos: shown from its source text.
         snippets=lambda: [code.python(pushed), code.python_in("push/consumers.py", "LiveConsumer")],
         script=SCRIPT,
+        rehearsal=rehearsal.push,
     )
 )

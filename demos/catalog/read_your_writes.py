@@ -1,11 +1,15 @@
 """Read your writes: a session token (position of the session's last write) that reads honour."""
 
+from importlib import import_module
+
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import code, fragments, reads, registry, writes
+from .. import code, fragments, reads, registry, rehearsal, writes
 from ..scenario import Scenario, lag
 from ..writes import form_context
 
@@ -51,6 +55,27 @@ def render_page(request, strategy: str, token: int, waited_ms: int):
     return render(request, TEMPLATE, context)
 
 
+def pushed() -> str:
+    """For every page, after REPLICA applied a write: the naive read as the replica holds it now.
+    Still stale until then (that is the point), but it catches up without a reload."""
+    context = {"replica": REPLICA, "checkpoint": reads.checkpoint(REPLICA), "oob": True}
+    context["naive_items"] = reads.replica_items(REPLICA, SLUG)
+    return render_to_string(f"{TEMPLATE}#naive-body", context)
+
+
+def pushed_to_session(event, replica: str) -> str:
+    """For the writer's own pages, after any replica settled their write: the trick's read,
+    with the strategy and token of their session. Only the leader's read changes before REPLICA
+    applies (the log's verdict comes from whichever replica is first)."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=event.session_key)
+    strategy, token = session.get("ryw_strategy", "merge"), session.get("ryw_token", 0)
+    if replica != REPLICA and strategy != "leader":
+        return ""
+    read = reads.read_your_writes(strategy, REPLICA, SLUG, event.session_key, token)
+    context = {"read": read, "strategy": strategy, "token": token, "oob": True}
+    return render_to_string(f"{TEMPLATE}#trick-body", context)
+
+
 @require_POST
 def write(request):
     """Post, remember the write's position as this session's token, redirect to the page."""
@@ -73,6 +98,8 @@ DEMO = registry.register(
         order=40,
         replica=REPLICA,
         urls=(path("", page), path("write/", write, name="ryw-write")),
+        pushed=pushed,
+        pushed_to_session=pushed_to_session,
         examples=("First!", "Great talk so far", "Is the code online?"),
         scenario=Scenario(
             "Post three comments at lag 3 s",
@@ -81,5 +108,6 @@ DEMO = registry.register(
         ),
         snippets=lambda: [code.python(write), code.python(reads.read_your_writes), code.python(reads.wait_for_token)],
         script=SCRIPT,
+        rehearsal=rehearsal.read_your_writes,
     )
 )

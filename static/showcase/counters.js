@@ -129,6 +129,8 @@
     findIn: findIn,
     writeForm: writeForm,
     anomaly: anomaly,
+    // This tab's own writes: key -> { t0 (epoch ms at the click), text }.
+    own: function () { return state.own; },
     // Run `hook` before every scan of the panes (after each change on screen).
     onScan: function (hook) { scanHooks.push(hook); },
   };

@@ -1,0 +1,272 @@
+"""The stage in real Chromium against the real app: presenter mode fits a projector, clickers
+walk the demos, the room is counted, everything on screen stays live, and the rehearsal."""
+
+import secrets
+import time
+import uuid
+from contextlib import nullcontext
+
+import pytest
+from playwright.sync_api import expect
+
+from demos import registry, rehearsal
+
+pytestmark = pytest.mark.browser
+
+STAFF_USER = "stage-presenter"
+PROJECTORS = [(1280, 720), (1920, 1080)]
+LIVE_DEMOS = [d.slug for d in registry.live()]
+
+
+@pytest.fixture(scope="module")
+def staff_password(live) -> str:
+    password = secrets.token_urlsafe(12)
+    live.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model; U = get_user_model(); "
+        f"u, _ = U.objects.get_or_create(username={STAFF_USER!r}); u.is_staff = True; "
+        f"u.set_password({password!r}); u.save()",
+    )
+    return password
+
+
+@pytest.fixture
+def presenter(live, new_page, staff_password):
+    """A staff session in presenter mode, at a projector's size."""
+
+    def open_page(path: str, width: int = 1280, height: int = 720):
+        page = new_page("/", width=width, height=height)
+        page.goto(f"{live.url}/admin/login/?next=/")
+        page.fill("#id_username", STAFF_USER)
+        page.fill("#id_password", staff_password)
+        page.click("input[type=submit]")
+        page.wait_for_url(live.url + "/")
+        token = page.evaluate("JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken']")
+        page.request.post(live.url + "/presenter/", form={"on": "1"}, headers={"X-CSRFToken": token})
+        page.goto(live.url + path)
+        page.wait_for_selector("body.presenter.is-live")
+        return page
+
+    return open_page
+
+
+def unique(label: str) -> str:
+    return f"{label} {uuid.uuid4().hex[:6]}"
+
+
+def on_screen(page, selector: str) -> bool:
+    """The element is inside the viewport without scrolling: top at or below 0, bottom above the fold."""
+    return page.evaluate(
+        """(selector) => {
+          if (window.scrollY !== 0) return false;
+          const el = document.querySelector(selector);
+          if (!el) return false;
+          const box = el.getBoundingClientRect();
+          return box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight;
+        }""",
+        selector,
+    )
+
+
+def event_count(live) -> int:
+    return live.query("SELECT count(*) FROM store_event")[0][0]
+
+
+# presenter mode fits one screen -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("width", "height"), PROJECTORS, ids=["1280x720", "1920x1080"])
+@pytest.mark.parametrize("slug", LIVE_DEMOS)
+def test_presenter_mode_shows_form_panes_and_badge_without_scrolling(fresh, presenter, slug, width, height):
+    page = presenter(f"/demos/{slug}/", width, height)
+    # One write of this session, so panes that list only a session's own (pending) have an item.
+    with page.expect_navigation() if slug == "read-your-writes" else nullcontext():
+        page.fill("[data-write-form] input[type=text]", unique("on the projector"))
+        page.click("[data-write-form] button")
+    page.wait_for_selector("body.is-live")
+    for pane in registry.get(slug).panes:
+        expect(page.locator(f'[data-pane="{pane}"] [data-item-id]').first).to_be_visible(timeout=15_000)
+    page.evaluate("window.scrollTo(0, 0)")
+    for selector in ["[data-write-form] input[type=text]", "[data-write-form] button", "[data-lag-badge]", "#room"]:
+        assert on_screen(page, selector), f"{selector} is below the fold at {width}x{height}"
+    for pane in registry.get(slug).panes:
+        for part in ["h2", "[data-counter=anomalies]", "[data-item-id]"]:
+            selector = f'[data-pane="{pane}"] {part}'
+            assert on_screen(page, selector), f"{selector} is below the fold at {width}x{height}"
+        items = page.locator(f'[data-pane="{pane}"] [data-item-id]')
+        if items.count() >= 3:
+            assert on_screen(page, f'[data-pane="{pane}"] [data-item-id]:nth-child(3)'), f"{pane}'s third item"
+    # The explanation is one line until E opens it.
+    explain = page.locator(".explain")
+    one_line = explain.bounding_box()["height"]
+    assert one_line < 2.2 * explain.evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
+    page.keyboard.press("Escape")  # out of the form, where the write left the cursor
+    page.keyboard.press("E")
+    expect(page.locator("[data-explain]")).to_have_class("intro explain--open")
+    assert explain.bounding_box()["height"] > one_line
+
+
+def test_a_phone_shows_the_form_and_the_trick_first_and_opens_the_explanation(fresh, new_page):
+    for slug in LIVE_DEMOS:
+        page = new_page(f"/demos/{slug}/", width=375, height=740)
+        if not page.locator('[data-pane="trick"] [data-item-id]').count():
+            page.fill("[data-write-form] input[type=text]", unique("from a phone"))
+            page.click("[data-write-form] button")
+            expect(page.locator('[data-pane="trick"] [data-item-id]').first).to_be_visible(timeout=15_000)
+        assert on_screen(page, "[data-write-form] input[type=text]"), slug
+        assert on_screen(page, "[data-write-form] button"), slug
+        assert on_screen(page, '[data-pane="trick"] [data-item-id]'), slug
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), slug
+        toggle = page.locator("[data-explain-toggle]")
+        expect(toggle).to_have_attribute("aria-expanded", "false")
+        toggle.click()
+        expect(toggle).to_have_attribute("aria-expanded", "true")
+        expect(page.locator(".explain > p").nth(0)).to_have_css("white-space", "normal")
+
+
+# clickers -----------------------------------------------------------------------------------
+
+
+def test_page_down_walks_to_the_next_demo_and_writes_nothing(fresh, presenter):
+    first, second = LIVE_DEMOS[0], LIVE_DEMOS[1]
+    page = presenter(f"/demos/{first}/")
+    before = event_count(fresh)
+    next_url = page.locator('link[rel="next"]').get_attribute("href")
+    # The worst place for a clicker's key: the cursor in the form, text typed, the button focused.
+    page.fill("[data-write-form] input[type=text]", unique("never sent"))
+    page.focus("[data-write-form] button")
+    page.keyboard.press("PageDown")
+    page.wait_for_url(fresh.url + next_url)
+    page.wait_for_selector("body.is-live")
+    page.focus("[data-write-form] input[type=text]")
+    page.keyboard.press("PageUp")
+    page.wait_for_url(f"{fresh.url}/demos/{first}/")
+    page.wait_for_selector("body.is-live")
+    assert event_count(fresh) == before
+    assert next_url == f"/demos/{second}/"  # the walk follows the registry's order
+
+
+def test_b_blacks_the_screen_and_b_or_dot_brings_it_back(fresh, presenter):
+    page = presenter(f"/demos/{LIVE_DEMOS[0]}/")
+    page.keyboard.press("b")
+    blackout = page.locator("[data-blackout]")
+    expect(blackout).to_be_visible()
+    box = blackout.bounding_box()
+    assert (box["width"], box["height"]) == (1280, 720)
+    page.keyboard.press("ArrowRight")  # while black, walking does nothing
+    assert page.url.endswith(f"/demos/{LIVE_DEMOS[0]}/")
+    page.keyboard.press(".")
+    expect(blackout).to_have_count(0)
+
+
+# the room -----------------------------------------------------------------------------------
+
+
+def test_the_room_count_follows_phones_as_they_open_write_and_close(fresh, browser, presenter):
+    join = presenter("/join/")
+    devices = join.locator("#room [data-room-devices]")
+    writers = join.locator("#room [data-room-writers]")
+    start = int(devices.inner_text())
+    phones = []
+    for _ in range(2):
+        context = browser.new_context(viewport={"width": 375, "height": 740})
+        phone = context.new_page()
+        phone.goto(fresh.url + "/demos/push/")
+        phone.wait_for_selector("body.is-live")
+        phones.append(context)
+    expect(devices).to_have_text(str(start + 2), timeout=10_000)
+    wrote = int(writers.inner_text())
+    phone = phones[0].pages[0]
+    phone.fill("[data-write-form] input[type=text]", unique("hello from row 12"))
+    phone.click("[data-write-form] button")
+    expect(writers).to_have_text(str(wrote + 1), timeout=10_000)
+    phones.pop().close()
+    expect(devices).to_have_text(str(start + 1), timeout=10_000)
+    phones.pop().close()
+    expect(devices).to_have_text(str(start), timeout=10_000)
+
+
+def test_the_presenter_header_shows_the_room_but_not_the_audience_header(fresh, presenter, new_page):
+    stage = presenter(f"/demos/{LIVE_DEMOS[0]}/")
+    expect(stage.locator("header #room")).to_be_visible()
+    audience = new_page(f"/demos/{LIVE_DEMOS[0]}/")
+    assert audience.locator("#room").count() == 0
+
+
+def test_a_socket_that_stopped_beating_ages_out():
+    from push import room
+    from showcase.redis_client import redis_client
+
+    redis_client().delete(room.SOCKETS)
+    now = time.time()
+    redis_client().zadd(
+        room.SOCKETS,
+        {
+            room.member("phone-a", "chan-1"): now,
+            room.member("phone-a", "chan-2"): now,  # a second tab of the same phone
+            room.member("phone-b", "chan-3"): now,
+            room.member("crashed", "chan-4"): now - room.EXPIRE_S - 1,  # its process died
+        },
+    )
+    assert room.devices_now() == 2
+    assert redis_client().zcard(room.SOCKETS) == 3
+
+
+# everything stays live ----------------------------------------------------------------------
+
+
+def test_a_manage_py_lag_change_shows_in_an_open_control_panel(fresh, presenter):
+    panel = presenter("/control/")
+    panel.evaluate("window.__notReloaded = true")
+    fresh.lag(delay_ms=4321, replica_lag="slow=1234")
+    expect(panel.locator("#id_delay_ms")).to_have_value("4321", timeout=10_000)
+    expect(panel.locator('output[for="id_delay_ms"]')).to_have_text("4.321 s")
+    expect(panel.locator("#id_replica_slow")).to_have_value("1234")
+    fresh.lag(pause=True)
+    expect(panel.locator('[data-control="partition"]')).to_have_attribute("aria-checked", "true", timeout=10_000)
+    assert panel.evaluate("window.__notReloaded") is True
+
+
+def test_read_your_writes_panes_update_when_the_replica_applies(fresh, new_page):
+    fresh.lag(delay_ms=6000, jitter_ms=0, replica_lag="slow=0")  # longer than a page load on a busy machine
+    page = new_page("/demos/read-your-writes/")
+    text = unique("where is it")
+    page.fill("[data-write-form] input[type=text]", text)
+    with page.expect_navigation():
+        page.click("[data-write-form] button")
+    page.wait_for_selector("body.is-live")
+    page.evaluate("window.__notReloaded = true")
+    mine = page.locator('[data-pane="trick"] [data-item-id]', has_text=text)
+    expect(mine).to_have_attribute("data-state", "pending")
+    assert page.locator('[data-pane="naive"] [data-item-id]', has_text=text).count() == 0
+    # The replica applies: the stale read catches up by push, the trick's item is confirmed.
+    expect(page.locator('[data-pane="naive"] [data-item-id]', has_text=text)).to_be_visible(timeout=20_000)
+    expect(mine).to_have_attribute("data-state", "confirmed", timeout=5000)
+    expect(page.locator("[data-caught-up]")).to_contain_text("Caught up live")
+    expect(page.locator("[data-served-by]")).to_contain_text("already at your token")
+    assert page.evaluate("window.__notReloaded") is True
+
+
+# rehearsal ----------------------------------------------------------------------------------
+
+
+def test_the_generic_rehearsal_check_passes_a_working_demo_and_fails_a_silent_one(fresh, new_page):
+    page = new_page("/demos/optimistic/")
+    stage = rehearsal.Stage(page=page, texts=(unique("generic"),), delay_ms=0, bound_ms=15_000)
+    assert all(v.ok for v in rehearsal.generic(stage))
+    # The same check against a page whose push and answers never come: it must say so.
+    silent = new_page("/demos/push/")
+    silent.route("**/write/", lambda route: route.fulfill(status=202, body=""))
+    stage = rehearsal.Stage(page=silent, texts=(unique("lost"),), delay_ms=0, bound_ms=3000)
+    assert not all(v.ok for v in rehearsal.generic(stage))
+
+
+def test_rehearse_runs_every_live_demo_in_order_and_reports_each_pane(fresh):
+    fresh.lag(delay_ms=1500, jitter_ms=200, failure_rate=0.0, replica_lag="slow=1000")
+    report = fresh.manage("rehearse", "--url", fresh.url)
+    print("\n" + report)
+    lines = [line for line in report.splitlines() if line.startswith(("PASS", "FAIL"))]
+    assert [line.split("(")[1].split(",")[0] for line in lines] == LIVE_DEMOS
+    assert all(line.startswith("PASS") for line in lines), report
+    assert f"{len(LIVE_DEMOS)} of {len(LIVE_DEMOS)} demos kept every promise" in report
