@@ -223,6 +223,21 @@ def test_the_anomaly_meter_counts_an_item_that_vanished_from_the_screen(fresh, n
     expect(page.locator('[data-pane="trick"] [data-anomaly-list]')).to_contain_text("item vanished")
 
 
+def test_an_item_pushed_off_the_end_of_a_full_list_is_not_counted_as_vanished(fresh, new_page):
+    clients = [fresh.client() for _ in range(3)]  # each session may write 10 per 10 s
+    for i in range(15):
+        clients[i % 3].write(f"filler {i}", "push")
+    page = new_page("/demos/push/")
+    wait_until(lambda: page.locator("#push-live [data-item-id]").count() == 15, timeout=20, what="a full list")
+    oldest = page.locator("#push-live [data-item-id]").last.get_attribute("data-item-id")
+    text = unique("one more")
+    write(page, text)
+    expect(page.locator("#push-live [data-item-id]", has_text=text)).to_be_visible(timeout=10_000)
+    expect(page.locator(f'#push-live [data-item-id="{oldest}"]')).to_have_count(0)
+    assert page.locator("#push-live [data-item-id]").count() == 15
+    assert "vanished" not in page.locator('[data-pane="trick"] [data-anomaly-list]').inner_text()
+
+
 def test_pending_card_appears_at_the_click_before_the_server_answers(fresh, new_page):
     fresh.lag(**LAG)
     page = new_page("/demos/pending/")

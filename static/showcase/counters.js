@@ -10,6 +10,7 @@
   var PANES = Array.prototype.map.call(root.querySelectorAll("[data-pane]"), function (el) { return el.dataset.pane; });
   var scanHooks = [];
   var KEEP = 30;
+  var LIST_LIMIT = 15;  // demos/reads.py LIMIT: the most items a list shows
 
   // sessionStorage: survives the read-your-writes redirect, and is per tab like a session.
   function load() {
@@ -97,15 +98,17 @@
           if (retry && retry.hidden) { retry.hidden = false; }
         }
       });
-      // Gone while a write older than it is still shown: not pushed off the end of a list.
-      var oldest = Infinity;
+      // Gone, unless a full list pushed it off its end (it is older than everything shown).
+      var oldest = Infinity, shown = Object.keys(now).length;
+      var limit = Number((el.querySelector("[data-limit]") || {dataset: {}}).dataset.limit) || LIST_LIMIT;
       Object.keys(now).forEach(function (key) {
         var position = Number(now[key].dataset.position);
         if (position) { oldest = Math.min(oldest, position); }
       });
       Object.keys(visible[p]).forEach(function (key) {
         var position = Number(visible[p][key].dataset.position);
-        if (!now[key] && (!position || position > oldest)) { anomaly(p, "item vanished", key); }
+        var pushedOff = shown >= limit && position && position < oldest;
+        if (!now[key] && !pushedOff) { anomaly(p, "item vanished", key); }
       });
       visible[p] = now;
     });
