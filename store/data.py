@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from . import projector
+from . import log, projector
 from .models import Delivery, Event, LagSettings, Replica
 
 REPLICAS = (
@@ -23,6 +23,7 @@ def ensure_replicas() -> None:
 def seed(examples: dict[str, list[str]]) -> int:
     """Put example items, already applied everywhere, into empty streams; return how many."""
     ensure_replicas()
+    log.lock_appends()
     replicas = list(Replica.objects.all())
     now = timezone.now()
     created = 0

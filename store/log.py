@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import lag as lag_settings
@@ -11,6 +11,8 @@ from .models import Delivery, Event, LagSettings, Replica
 
 MAX_TEXT = 140
 MAX_KEY = 64
+# Any fixed number: the one PostgreSQL advisory lock that appends take in turn.
+APPEND_LOCK = 0x5E11_6A3E
 
 
 class CommandError(ValueError):
@@ -43,6 +45,18 @@ def clean_key(key: str) -> str:
     return key
 
 
+def lock_appends() -> None:
+    """Call inside the appending transaction: appends then commit in the order of their ids.
+
+    PostgreSQL hands out ids at insert, not at commit, so without this a later write can become
+    visible before an earlier one and an ordered replica would apply it first (and its watermark
+    would pass the earlier one). SQLite already runs one writing transaction at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK])
+
+
 def append(
     stream: str,
     key: str,
@@ -64,6 +78,7 @@ def append(
     now = timezone.now()
     try:
         with transaction.atomic():
+            lock_appends()
             event = Event.objects.create(
                 stream=stream,
                 kind=kind,
