@@ -1,5 +1,6 @@
 """The store under concurrent writers and projectors, on SQLite and on PostgreSQL."""
 
+import random
 import threading
 
 import pytest
@@ -7,7 +8,7 @@ from django.db import connections, transaction
 
 from store import projector
 from store.data import ensure_replicas
-from store.models import Delivery
+from store.models import Delivery, Replica
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,3 +64,48 @@ def test_a_write_still_committing_is_not_overtaken_by_a_later_one_on_an_ordered_
     projector.apply("fast", positions["second"])
     assert positions["first"] < positions["second"]
     assert applied_order("fast") == [positions["first"], positions["second"]]
+
+
+def test_sixteen_writers_and_duplicate_tasks_apply_each_event_once_per_replica_in_log_order():
+    factories.replica("arrival", ordered=False)
+    replicas = ["fast", "slow", "arrival"]
+    positions: list[int] = []
+    lock = threading.Lock()
+
+    def writer(n: int):
+        for i in range(5):
+            position = factories.write(f"writer {n} #{i}", session_key=f"s{n}").pk
+            with lock:
+                positions.append(position)
+
+    def projector_worker(seed: int):
+        # Both workers get every task (each one a duplicate of the other's), in shuffled order.
+        rng, done = random.Random(seed), 0
+        while True:
+            last_pass = not any(w.is_alive() for w in writers)
+            with lock:
+                batch = positions[done:]
+            done += len(batch)
+            tasks = [(r, p) for r in replicas for p in batch]
+            rng.shuffle(tasks)
+            for replica, position in tasks:
+                projector.apply(replica, position)
+            if last_pass:
+                return
+
+    writers = [thread(lambda n=n: writer(n), bound_s=0) for n in range(16)]
+    workers = [thread(lambda s=s: projector_worker(s), bound_s=0) for s in range(2)]
+    for t in writers + workers:
+        t.join(120)
+    for replica in replicas:  # the late ones: after everything was applied
+        for position in positions:
+            assert projector.apply(replica, position) == []
+    assert len(positions) == 80
+    for replica in replicas:
+        settled = Delivery.objects.filter(replica=replica).exclude(state="queued")
+        # Counted applies, not rows: a delivery applied twice would number two applies.
+        assert Replica.objects.get(pk=replica).applies == settled.count() == 80, replica
+        assert sorted(settled.values_list("apply_seq", flat=True)) == list(range(1, 81))
+        assert Replica.objects.get(pk=replica).checkpoint == max(positions)
+    for replica in ("fast", "slow"):
+        assert applied_order(replica) == sorted(positions), f"{replica} applied out of log order"
