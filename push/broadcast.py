@@ -1,13 +1,12 @@
 """Server push: after the store changes, render each affected fragment once and publish it
 to the Channels group that shows it. Consumers only forward the HTML."""
 
-import hashlib
-
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from demos import fragments
+from store.log import session_ref
 from store.models import Delivery, Event
 
 from . import coalesce
@@ -22,7 +21,12 @@ def stream_group(stream: str) -> str:
 
 def session_group(session_key: str) -> str:
     """Pushes meant for one browser session's pages only (its own writes' outcome)."""
-    return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:32]
+    return session_ref_group(session_ref(session_key))
+
+
+def session_ref_group(ref: str) -> str:
+    """The same group, from the hash the log stores (`store.log.session_ref`)."""
+    return "session." + ref[:32]
 
 
 def send(group: str, html: str) -> None:
@@ -51,7 +55,7 @@ def applied(replica_name: str, deliveries: list[Delivery]) -> None:
         if delivery.event.session_key:
             html = fragments.session_update(delivery.event, replica_name)
             if html:
-                send(session_group(delivery.event.session_key), html)
+                send(session_ref_group(delivery.event.session_key), html)
     pushed_at = timezone.now()
     coalesce.changed("curtain-log", f"curtain-replica:{replica_name}", here=True)
     Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(pushed_at=pushed_at)

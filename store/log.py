@@ -1,5 +1,7 @@
 """The write side: validate a command and append it to the event log in one transaction."""
 
+import hashlib
+import string
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +13,8 @@ from .models import Delivery, Event, LagSettings, Replica
 
 MAX_TEXT = 140
 MAX_KEY = 64
+# ASCII only: str.isalnum() also passes "é" or "١", which the URLs that carry a key refuse.
+KEY_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
 # Any fixed number: the one PostgreSQL advisory lock that appends take in turn.
 APPEND_LOCK = 0x5E11_6A3E
 
@@ -40,9 +44,15 @@ def clean_text(text: str) -> str:
 
 def clean_key(key: str) -> str:
     key = str(key).strip()
-    if not key or len(key) > MAX_KEY or not all(c.isalnum() or c in "-_" for c in key):
+    if not key or len(key) > MAX_KEY or not set(key) <= KEY_CHARS:
         raise CommandError("Missing or malformed idempotency key.")
     return key
+
+
+def session_ref(raw_key: str | None) -> str:
+    """What the log keeps of a browser session's key: its SHA-256, never the key itself, so the
+    log and the admin hand out no session. Compare stored `Event.session_key` with this."""
+    return hashlib.sha256(raw_key.encode()).hexdigest() if raw_key else ""
 
 
 def lock_appends() -> None:
@@ -69,7 +79,7 @@ def append(
     """Append one event and its deliveries; enqueue the deliveries once the commit is durable.
 
     The same key with the same command returns the existing event; with another command it
-    raises KeyConflict.
+    raises KeyConflict. `session_key` is the raw key of the writing session; only its hash is stored.
     """
     key = clean_key(key)
     existing = Event.objects.filter(key=key).first()
@@ -84,7 +94,7 @@ def append(
                 kind=kind,
                 key=key,
                 payload=payload,
-                session_key=session_key,
+                session_key=session_ref(session_key),
                 submitted_at=submitted_at or now,
             )
             lag = LagSettings.load()
