@@ -4,12 +4,13 @@ import random
 import threading
 
 import pytest
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 
-from store import projector
+from store import data, projector
 from store.data import ensure_replicas
 from store.models import Delivery, Replica
 from tests import factories
+from tests.conftest import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -109,3 +110,46 @@ def test_sixteen_writers_and_duplicate_tasks_apply_each_event_once_per_replica_i
         assert Replica.objects.get(pk=replica).checkpoint == max(positions)
     for replica in ("fast", "slow"):
         assert applied_order(replica) == sorted(positions), f"{replica} applied out of log order"
+
+
+def someone_waits_for_a_lock() -> bool:
+    """On a connection of its own: another transaction's statistics snapshot would never change."""
+    probe = connections.create_connection("default")
+    try:
+        with probe.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            return cursor.fetchone()[0] > 0
+    finally:
+        probe.close()
+
+
+def test_reset_while_a_projector_holds_a_replica_does_not_deadlock():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time: no lock order to get wrong")
+    event = factories.write("being applied")
+    errors, locked = [], threading.Event()
+
+    def hold_until_the_reset_waits(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if "FOR UPDATE" in sql and not locked.is_set():
+            locked.set()
+            wait_until(someone_waits_for_a_lock, timeout=10, what="the reset to wait for a lock")
+        return result
+
+    def project():
+        with connection.execute_wrapper(hold_until_the_reset_waits):
+            projector.apply("fast", event.pk)
+
+    def guarded(work):
+        try:
+            work()
+        except Exception as error:  # noqa: BLE001 - the test reports whatever went wrong
+            errors.append(error)
+
+    projecting = thread(lambda: guarded(project), bound_s=0)
+    assert locked.wait(10)
+    resetting = thread(lambda: guarded(data.reset), bound_s=0)
+    projecting.join(30)
+    resetting.join(30)
+    assert errors == []
+    assert not Delivery.objects.exists()
