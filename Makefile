@@ -6,7 +6,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 # The store, its reads and the real worker run again on a throwaway PostgreSQL cluster.
-POSTGRES_TESTS := tests/test_store.py tests/test_reads.py tests/test_migrations.py tests/test_integration.py
+POSTGRES_TESTS := tests/test_store.py tests/test_reads.py tests/test_migrations.py tests/test_integration.py \
+	tests/test_concurrency.py
 
 .PHONY: demo test test-postgres install install-dev lint format bench clean
 

@@ -22,4 +22,9 @@ def timeline_group(stream: str) -> str:
 
 def session_group(session_key: str) -> str:
     """Pushes meant for one browser session's pages only (its own writes' outcome)."""
-    return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:32]
+    return session_ref_group(hashlib.sha256(session_key.encode()).hexdigest())
+
+
+def session_ref_group(ref: str) -> str:
+    """The same group, named from the hash the log stores (`store.log.session_ref`)."""
+    return "session." + ref[:32]

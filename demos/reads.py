@@ -4,6 +4,7 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
+from store.log import session_ref
 from store.models import Delivery, Event, Replica
 from store.snapshot import snapshot
 
@@ -42,7 +43,7 @@ def _item(event: Event, state: str, own_session: str = "") -> Item:
         position=event.pk,
         state=state,
         reason=event.reason if state == "rejected" else "",
-        own=bool(own_session) and event.session_key == own_session,
+        own=bool(own_session) and event.session_key == session_ref(own_session),
     )
 
 
@@ -75,7 +76,7 @@ def own_unapplied(replica: str, stream: str, session_key: str) -> list[Item]:
         return []
     events = Event.objects.filter(
         stream=stream,
-        session_key=session_key,
+        session_key=session_ref(session_key),
         deliveries__replica_id=replica,
         deliveries__state=Delivery.QUEUED,
     ).order_by("-id")[:LIMIT]

@@ -4,7 +4,7 @@ fragment once and publish it to the Channels group that shows it. Consumers only
 from django.template.loader import render_to_string
 
 from demos import fragments, live
-from demos.groups import CONTROL, CURTAIN, LAG, ROOM, session_group, stream_group
+from demos.groups import CONTROL, CURTAIN, LAG, ROOM, session_ref_group, stream_group
 from store import lag, trace
 from store.models import Delivery
 
@@ -43,8 +43,9 @@ def settled(replica: str, deliveries: list[Delivery], **kwargs) -> None:
                 pushed.append(delivery.pk)
             else:
                 whole_lists.add(stream)
+        # The log keeps the session's hash (store.log.session_ref): its group is named from that.
         if delivery.event.session_key and (html := regions.session_update(delivery.event, replica)):
-            send(session_group(delivery.event.session_key), html)
+            send(session_ref_group(delivery.event.session_key), html)
             pushed.append(delivery.pk)
     trace.mark_pushed(pushed)
     streams = sorted({d.event.stream for d in deliveries})

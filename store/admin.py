@@ -55,7 +55,9 @@ class EventAdmin(admin.ModelAdmin):
     list_display = ("id", "stream", "kind", "key", "verdict", "accepted_at")
     list_filter = ("stream", "verdict")
     search_fields = ("key",)
-    readonly_fields = [f.name for f in Event._meta.fields]
+    # The session's key stays out even hashed: it is a link between writes, not for display.
+    readonly_fields = [f.name for f in Event._meta.fields if f.name != "session_key"]
+    exclude = ("session_key",)
     inlines = [DeliveryInline]
 
     def has_add_permission(self, request) -> bool:

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from . import projector, signals
+from . import log, projector, signals
 from .models import Delivery, Event, LagSettings, Replica
 
 REPLICAS = (
@@ -29,6 +29,7 @@ def seed(examples: dict[str, list]) -> int:
 
     An example is a text (an added item) or a (kind, payload) pair."""
     ensure_replicas()
+    log.lock_appends()
     replicas = list(Replica.objects.all())
     now = timezone.now()
     created = 0
@@ -60,6 +61,9 @@ def reset(examples: dict[str, list[str]]) -> int:
 
     One transaction, announced once: an open page never sees the empty store in between.
     Tasks still in flight find nothing to apply."""
+    # Replica rows first, as the projector takes them: deleting deliveries a projector holds
+    # while it waits for a replica row this transaction holds would deadlock.
+    list(Replica.objects.select_for_update())
     Event.objects.all().delete()
     Replica.objects.update(checkpoint=0, high_water=0)
     created = seed(examples)

@@ -1,10 +1,12 @@
 """The write side: validate a command and append it to the event log in one transaction."""
 
+import hashlib
+import string
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import signals
@@ -13,6 +15,10 @@ from .tasks import enqueue_event
 
 MAX_TEXT = 140
 MAX_KEY = 64
+# ASCII only: str.isalnum() also passes "é" or "١", which the URLs that carry a key refuse.
+KEY_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
+# Any fixed number: the one PostgreSQL advisory lock that appends take in turn.
+APPEND_LOCK = 0x5E11_6A3E
 
 
 class CommandError(ValueError):
@@ -46,9 +52,34 @@ def clean_text(text: str) -> str:
 
 def clean_key(key: str) -> str:
     key = str(key).strip()
-    if not key or len(key) > MAX_KEY or not all(c.isascii() and (c.isalnum() or c in "-_") for c in key):
+    if not key or len(key) > MAX_KEY or not set(key) <= KEY_CHARS:
         raise CommandError("Missing or malformed idempotency key.")
     return key
+
+
+def session_ref(raw_key: str | None) -> str:
+    """What the log keeps of a browser session's key: its SHA-256, never the key itself, so the
+    log and the admin hand out no session. Compare stored `Event.session_key` with this.
+
+    A ref passes through unchanged (a session key is never 64 hex digits), so a reader handed
+    the stored ref (a push for the writer's session) reads as that session."""
+    if not raw_key:
+        return ""
+    if len(raw_key) == 64 and set(raw_key) <= set("0123456789abcdef"):
+        return raw_key
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def lock_appends() -> None:
+    """Call inside the appending transaction: appends then commit in the order of their ids.
+
+    PostgreSQL hands out ids at insert, not at commit, so without this a later write can become
+    visible before an earlier one and an ordered replica would apply it first (and its watermark
+    would pass the earlier one). SQLite already runs one writing transaction at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK])
 
 
 def append(
@@ -65,7 +96,8 @@ def append(
 
     The same key with the same command returns the existing event; with another command it
     raises KeyConflict. A write that is not `refusable` (a fact, like a run scored) is accepted
-    for good at once: the failure rate never rejects it.
+    for good at once: the failure rate never rejects it. `session_key` is the raw key of the
+    writing session; only its hash is stored.
     """
     key = clean_key(key)
     existing = Event.objects.filter(key=key).first()
@@ -74,12 +106,13 @@ def append(
     now = timezone.now()
     try:
         with transaction.atomic():
+            lock_appends()
             event = Event.objects.create(
                 stream=stream,
                 kind=kind,
                 key=key,
                 payload=payload,
-                session_key=session_key,
+                session_key=session_ref(session_key),
                 submitted_at=submitted_at or now,
                 verdict="" if refusable else "ok",
             )

@@ -1,8 +1,10 @@
 """The event log (write side), the replicas (read side) and the lag that separates them."""
 
+import math
 import random
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -13,6 +15,12 @@ MAX_JITTER_MS = 10_000
 MAX_EXTRA_LAG_MS = 30_000
 
 
+def validate_finite(value: float) -> None:
+    # NaN passes every comparison-based range check; SQLite would store it as NULL.
+    if not math.isfinite(value):
+        raise ValidationError("%(value)s is not a number.", params={"value": value})
+
+
 class Event(models.Model):
     """One accepted command. Its id is its position in the one global log."""
 
@@ -20,7 +28,9 @@ class Event(models.Model):
     kind = models.CharField(max_length=40, default="item.added")
     key = models.CharField("idempotency key", max_length=64, unique=True)
     payload = models.JSONField(default=dict)
-    session_key = models.CharField(max_length=64, blank=True, default="")
+    session_key = models.CharField(
+        max_length=64, blank=True, default="", help_text="SHA-256 of the writing session's key (store.log.session_ref)"
+    )
     submitted_at = models.DateTimeField()
     accepted_at = models.DateTimeField(auto_now_add=True)
     # Decided once, by whichever replica reaches the event first, so replicas never disagree.
@@ -106,7 +116,9 @@ class LagSettings(models.Model):
 
     delay_ms = models.PositiveIntegerField(default=1000, validators=[MaxValueValidator(MAX_DELAY_MS)])
     jitter_ms = models.PositiveIntegerField(default=200, validators=[MaxValueValidator(MAX_JITTER_MS)])
-    failure_rate = models.FloatField(default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    failure_rate = models.FloatField(
+        default=0.0, validators=[validate_finite, MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
     paused = models.BooleanField(default=False, help_text="network partition: writes queue up")
     reorder = models.BooleanField(
         default=False, help_text="add up to one more delay at random, so later writes overtake"

@@ -6,6 +6,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from store import log
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -30,5 +32,17 @@ def test_checkpoint_split_turns_the_highest_applied_into_an_honest_watermark():
         apps = migrate(("store", "0003_checkpoint_split"))
         arrival = apps.get_model("store", "Replica").objects.get(pk="arrival")
         assert (arrival.checkpoint, arrival.high_water) == (events[1].pk - 1, events[2].pk)
+    finally:
+        call_command("migrate", verbosity=0)
+
+
+def test_raw_session_keys_already_in_the_log_are_hashed():
+    apps = migrate(("store", "0003_checkpoint_split"))
+    Event = apps.get_model("store", "Event")
+    raw = "abcdefghijklmnopqrstuvwxyz012345"
+    event = Event.objects.create(stream="s", key="k", session_key=raw, submitted_at=timezone.now())
+    try:
+        apps = migrate(("store", "0004_hashed_session_keys"))
+        assert apps.get_model("store", "Event").objects.get(pk=event.pk).session_key == log.session_ref(raw)
     finally:
         call_command("migrate", verbosity=0)

@@ -55,7 +55,7 @@ def test_bad_text_is_refused(text):
         log.clean_text(text)
 
 
-@pytest.mark.parametrize("key", ["", "a b", "x" * 65, "<script>"])
+@pytest.mark.parametrize("key", ["", "a b", "x" * 65, "<script>", "café", "١٢٣", "ａｂｃ", "key\x00", "e\u202e"])
 def test_bad_key_is_refused(key):
     with pytest.raises(log.CommandError):
         log.append("curtain", key, {"text": "hi"})
@@ -217,13 +217,22 @@ def test_lag_command_prints_and_changes_settings(capsys):
         ["--replica-lag", "slow=99999"],
         ["--replica-lag", "nope=1"],
         ["--replica-lag", "slow"],
+        ["--failure-rate", "nan"],
+        ["--failure-rate", "inf"],
+        ["--failure-rate", "-inf"],
+        ["--failure-rate", "-1"],
+        ["--failure-rate", "1e9"],
+        ["--failure-rate", "lots"],
+        ["--delay-ms", "1e9"],
+        ["--delay-ms", "nan"],
+        ["--jitter-ms", "ten"],
     ],
 )
 def test_lag_command_refuses_bad_values_with_a_message(args):
     factories.lag(delay_ms=700, failure_rate=0.1)
     with pytest.raises(CommandError) as error:
         call_command("lag", *args)
-    assert str(error.value)
+    assert str(error.value) and "Traceback" not in str(error.value)
     assert (LagSettings.load().delay_ms, LagSettings.load().failure_rate) == (700, 0.1)
 
 
@@ -232,3 +241,29 @@ def test_a_write_that_cannot_be_refused_is_accepted_for_good_at_once():
     event = factories.write("home 1", refusable=False)
     assert event.verdict == "ok"
     assert [d.state for d in projector.apply("fast", event.pk)] == ["applied"]
+
+
+@pytest.mark.parametrize("rate", [float("nan"), float("inf"), float("-inf")])
+def test_a_failure_rate_that_is_not_a_number_is_refused_by_the_model(rate):
+    factories.lag(failure_rate=0.1)
+    with pytest.raises(ValidationError, match="failure_rate"):
+        lag.update({"failure_rate": rate})
+    with pytest.raises(ValidationError):
+        LagSettings(failure_rate=rate).full_clean()
+    assert LagSettings.load().failure_rate == 0.1
+
+
+def test_session_keys_are_stored_hashed_and_compared_through_session_ref():
+    event = factories.write(session_key="raw-session-key")
+    event.refresh_from_db()
+    assert event.session_key == log.session_ref("raw-session-key")
+    assert "raw-session-key" not in event.session_key and len(event.session_key) == 64
+    assert log.session_ref("") == ""
+
+
+def test_the_admin_never_shows_a_raw_session_key(admin_client):
+    event = factories.write(session_key="raw-session-key")
+    for url in (f"/admin/store/event/{event.pk}/change/", "/admin/store/event/"):
+        response = admin_client.get(url)
+        assert response.status_code == 200
+        assert "raw-session-key" not in response.content.decode()

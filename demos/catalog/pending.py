@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
+from store.log import session_ref
 from store.models import Delivery, Event
 
 from .. import code, fragments, reads, registry, rehearsal, writes
@@ -27,7 +28,7 @@ def order_of(event: Event) -> reads.Item:
 
 
 def my_orders(session_key: str) -> list[reads.Item]:
-    events = Event.objects.filter(stream=SLUG, session_key=session_key).order_by("-id")[:10]
+    events = Event.objects.filter(stream=SLUG, session_key=session_ref(session_key)).order_by("-id")[:10]
     return [order_of(e) for e in events] if session_key else []
 
 
@@ -65,7 +66,12 @@ def write(request):
 def order(request, key: str):
     """The polling fallback: the order card, plus a fresh form once the order is final."""
     event = Event.objects.filter(key=key, stream=SLUG).first()
-    if event is None or event.session_key != request.session.session_key:
+    mine = (
+        request.session.session_key
+        and event is not None
+        and event.session_key == session_ref(request.session.session_key)
+    )
+    if not mine:
         raise Http404("No such order in this session.")
     return render(request, "demos/pending_update.html", update_context(request, event, oob=False))
 

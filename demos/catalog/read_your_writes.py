@@ -1,13 +1,15 @@
 """Read your writes: a session token (position of the session's last write) that reads honour."""
 
-from importlib import import_module
-
 from asgiref.sync import sync_to_async
-from django.conf import settings
+from django.db.models import Max
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
+
+from showcase.redis_client import redis_client
+from store.log import session_ref
+from store.models import Event
 
 from .. import code, fragments, reads, registry, rehearsal, writes
 from ..scenario import Scenario, lag
@@ -34,8 +36,15 @@ async def page(request):
     return await sync_to_async(render_page)(request, strategy, token, waited_ms)
 
 
+def strategy_key(ref: str) -> str:
+    return f"ryw:strategy:{ref}"
+
+
 def render_page(request, strategy: str, token: int, waited_ms: int):
     session_key = request.session.session_key or ""
+    if session_key:
+        # For pushes to this session's pages, which know the session only by its hash.
+        redis_client().set(strategy_key(session_ref(session_key)), strategy, ex=24 * 3600)
     read = reads.read_your_writes(strategy, REPLICA, SLUG, session_key, token)
     context = {
         "demo": DEMO,
@@ -67,8 +76,11 @@ def pushed_to_session(event, replica: str) -> str:
     """For the writer's own pages, after any replica settled their write: the trick's read,
     with the strategy and token of their session. Only the leader's read changes before REPLICA
     applies (the log's verdict comes from whichever replica is first)."""
-    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=event.session_key)
-    strategy, token = session.get("ryw_strategy", "merge"), session.get("ryw_token", 0)
+    # The log keeps the session's hash, not its key: the token is its newest write in the
+    # stream, the strategy the one its page last used.
+    strategy = (redis_client().get(strategy_key(event.session_key)) or b"merge").decode()
+    mine = Event.objects.filter(stream=SLUG, session_key=event.session_key)
+    token = mine.aggregate(top=Max("id"))["top"] or 0
     if replica != REPLICA and strategy != "leader":
         return ""
     read = reads.read_your_writes(strategy, REPLICA, SLUG, event.session_key, token)

@@ -1,3 +1,6 @@
+import argparse
+import math
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -11,7 +14,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--delay-ms", type=int)
         parser.add_argument("--jitter-ms", type=int)
-        parser.add_argument("--failure-rate", type=float, help="0 to 1")
+        parser.add_argument("--failure-rate", type=rate, help="0 to 1")
         parser.add_argument("--reorder", action="store_true", default=None)
         parser.add_argument("--no-reorder", dest="reorder", action="store_false")
         group = parser.add_mutually_exclusive_group()
@@ -49,6 +52,17 @@ class Command(BaseCommand):
         settings = lag.describe()
         for name, value in settings.items():
             self.stdout.write(f"{name}: {value}")
+
+
+def rate(text: str) -> float:
+    """A finite number; the settings' own validation checks the range."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"wants a number from 0 to 1, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"wants a number from 0 to 1, got {text!r}")
+    return value
 
 
 def _describe(error: ValidationError) -> str:
