@@ -4,18 +4,24 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import signals
-from .models import Delivery, Event, LagSettings, Replica
+from .models import Delivery, Event, LagSettings, Process, Replica
 
 REPLICAS = (
-    # name, ordered, extra lag: the fast one's extra is 0 so the badge's delay is what a naive read sees.
-    ("fast", True, 0),
-    ("slow", True, 2000),
+    # name, ordered, extra lag, stream ("": every stream without a cluster of its own).
+    # The fast one's extra is 0 so the badge's delay is what a naive read sees.
+    ("fast", True, 0, ""),
+    ("slow", True, 2000, ""),
+    # The CAP demo's cluster: three, so a majority (two) exists and a partition can deny it.
+    # cap-c, the one its AP side reads, comes a little after the other two.
+    ("cap-a", True, 0, "cap"),
+    ("cap-b", True, 0, "cap"),
+    ("cap-c", True, 300, "cap"),
 )
 
 
 def ensure_replicas() -> None:
-    for name, ordered, extra in REPLICAS:
-        Replica.objects.get_or_create(name=name, defaults={"ordered": ordered, "extra_lag_ms": extra})
+    for name, ordered, extra, stream in REPLICAS:
+        Replica.objects.get_or_create(name=name, defaults={"ordered": ordered, "extra_lag_ms": extra, "stream": stream})
     LagSettings.load()
 
 
@@ -23,7 +29,6 @@ def ensure_replicas() -> None:
 def seed(examples: dict[str, list[str]]) -> int:
     """Put example items, already applied everywhere, into empty streams; return how many."""
     ensure_replicas()
-    replicas = list(Replica.objects.all())
     now = timezone.now()
     created = 0
     for stream, texts in examples.items():
@@ -38,7 +43,8 @@ def seed(examples: dict[str, list[str]]) -> int:
                 verdict="ok",
             )
             Delivery.objects.bulk_create(
-                Delivery(event=event, replica=r, state=Delivery.APPLIED, due_at=now, applied_at=now) for r in replicas
+                Delivery(event=event, replica=r, state=Delivery.APPLIED, due_at=now, applied_at=now)
+                for r in Replica.serving(stream)
             )
             created += 1
     top = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
@@ -53,6 +59,7 @@ def reset(examples: dict[str, list[str]]) -> int:
     One transaction, announced once: an open page never sees the empty store in between.
     Tasks still in flight find nothing to apply."""
     Event.objects.all().delete()
+    Process.objects.all().delete()
     Replica.objects.update(checkpoint=0)
     created = seed(examples)
     signals.announce_on_commit(signals.reset)

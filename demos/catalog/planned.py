@@ -4,14 +4,6 @@ list when its own module arrives."""
 from ..registry import Demo, register
 
 for demo in (
-    Demo("cap", "CAP: consistent or available", "CP refuses under a partition", "AP answers, then converges", 10),
-    Demo(
-        "business-process",
-        "Change the process",
-        "the user waits on a chain of services",
-        "accept now, confirm later",
-        20,
-    ),
     Demo(
         "monotonic-reads",
         "Monotonic reads",
