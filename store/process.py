@@ -112,7 +112,7 @@ def undo_step(process_id: int, index: int) -> str:
         process = Process.objects.filter(pk=process_id).first()
         if process is None or process.steps[index]["state"] != UNDOING:
             return "skipped"
-        process.steps[index].update(state=UNDONE, ended_ms=_ms_since(process))
+        process.steps[index].update(state=UNDONE, undone_ms=_ms_since(process))
         if not _begin_undo(process, LagSettings.load()):
             _finish(process, Process.FAILED)
         process.save()
