@@ -33,6 +33,7 @@ bench: install-dev
 	$(PY) -m bench.apply_lag
 	$(PY) -m bench.feedback
 	$(PY) -m bench.throughput
+	$(PY) -m bench.arc
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -81,8 +81,10 @@ def card(order: Process) -> dict:
 
 @require_GET
 def page(request):
-    session_key = request.session.session_key or ""
-    mine = Process.objects.filter(stream=SLUG, session_key=session_key, key__startswith="t-")[:8] if session_key else []
+    if not request.session.session_key:
+        request.session.save()  # before the socket connects: it joins this session's group
+    session_key = request.session.session_key
+    mine = Process.objects.filter(stream=SLUG, session_key=session_key, key__startswith="t-")[:8]
     context = {
         "demo": DEMO,
         "orders": [card(o) for o in mine],
