@@ -76,12 +76,16 @@ async def await_majority(position: int, names: list[str], *, detect_s=DETECT_S, 
         await asyncio.sleep(POLL_S)
 
 
-def withdraw(position: int) -> None:
-    """Take a proposal that missed its quorum out of the log and out of every replica."""
+def withdraw(position: int, names: list[str]) -> bool:
+    """Take a proposal that missed its quorum out of the log and out of every replica; False
+    (and nothing done) if a majority of `names` has it after all: then it stands."""
     with transaction.atomic():
         event = Event.objects.filter(pk=position).first()
         if event is None:
-            return
+            return True
         had = list(event.deliveries.exclude(state=Delivery.QUEUED).values_list("replica_id", flat=True))
+        if len(set(had) & set(names)) >= majority(names):
+            return False
         event.delete()
         signals.announce_on_commit(signals.withdrawn, stream=event.stream, replicas=had)
+    return True

@@ -6,6 +6,7 @@ answers at once and reads whatever its replica holds: under a partition other se
 stale, and everyone converges after the heal.
 """
 
+import asyncio
 import time
 import uuid
 
@@ -173,12 +174,17 @@ async def cp_write(request):
     if event is None:
         reply = answer("write", "cp", error, started, text=request.POST.get("text", ""), status=status)
         return cp_reply(request, reply, status)
-    verdict = await quorum.await_majority(event.pk, await sync_to_async(quorum.cluster)(SLUG))
-    if not verdict.committed:
-        await sync_to_async(quorum.withdraw)(event.pk)
+    names = await sync_to_async(quorum.cluster)(SLUG)
+    try:
+        verdict = await quorum.await_majority(event.pk, names)
+    except asyncio.CancelledError:
+        await sync_to_async(quorum.withdraw)(event.pk, names)  # the client left: nobody was promised it
+        raise
+    if not verdict.committed and await sync_to_async(quorum.withdraw)(event.pk, names):
         reply = answer("write", "cp", f"unavailable: {verdict.reason}", started, text=event.text, status=503)
         return cp_reply(request, reply, 503)
-    reply = answer("write", "cp", started=started, text=event.text, acks=verdict.acks, status=200)
+    acks = max(verdict.acks, quorum.majority(names))
+    reply = answer("write", "cp", started=started, text=event.text, acks=acks, status=200)
     return cp_reply(request, reply, 200, items=await sync_to_async(cp_items)())
 
 
