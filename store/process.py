@@ -24,13 +24,19 @@ UNDO_WEIGHT = 0.5  # a compensation takes half as long as its step
 class Step:
     name: str
     weight: float  # its delay, as a share of the lag's delay
-    share: float  # its failure chance, as a share of the lag's failure rate
+    share: float  # its part of the lag's failure rate (see fail_chance)
     failure: str  # what the customer is told when it fails
     undo: str  # what its compensation did ("payment refunded")
 
 
 def _countdown_s(lag: LagSettings, weight: float) -> float:
     return (lag.delay_ms * weight + random.randint(0, lag.jitter_ms)) / 1000
+
+
+def fail_chance(rate: float, share: float) -> float:
+    """One step's chance to fail: steps whose shares add up to 1 fail, together, at `rate`
+    (and at rate 1 the first step with a share always fails)."""
+    return 1 - (1 - rate) ** share
 
 
 def _ms_since(process: Process) -> int:
@@ -90,7 +96,7 @@ def run_step(process_id: int, index: int) -> str:
             return "skipped"
         lag = LagSettings.load()
         step = process.steps[index]
-        failed = random.random() < lag.failure_rate * step["share"]
+        failed = random.random() < fail_chance(lag.failure_rate, step["share"])
         step.update(state=FAILED if failed else DONE, ended_ms=_ms_since(process))
         if failed:
             process.reason = step["failure"]

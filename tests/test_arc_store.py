@@ -99,3 +99,12 @@ def test_cp_and_ap_copies_of_one_click_are_two_events():
     log.append("cap", f"cp-{key}", {"text": "x"}, kind="cap.cp")
     log.append("cap", f"ap-{key}", {"text": "x"}, kind="cap.ap")
     assert Event.objects.filter(stream="cap").count() == 2
+
+
+def test_step_failure_chances_add_up_to_the_failure_rate():
+    shares = [s.share for s in (process.Step("a", 1, 1 / 3, "", ""),) * 3]
+    survive = 1.0
+    for share in shares:
+        survive *= 1 - process.fail_chance(0.3, share)
+    assert abs((1 - survive) - 0.3) < 1e-9
+    assert process.fail_chance(1.0, 1 / 3) == 1.0 and process.fail_chance(1.0, 0.0) == 0.0
