@@ -66,13 +66,19 @@ def convergence(app: LiveApp, rounds: int, writes: int = 5) -> None:
         client = app.client()
         for i in range(writes):
             assert post(client, "/demos/cap/ap/", f"bench partitioned {i}")[0] == 202
-        healed = time.monotonic()
         app.lag(heal=True)
-        deadline = healed + 60
+        deadline = time.monotonic() + 60
         while queued_in_cluster(app) and time.monotonic() < deadline:
             time.sleep(0.05)
-        samples.append((time.monotonic() - healed) * 1000)
-    print(f"AP after heal: {writes} writes held back, every replica has them after {summary(samples)} (lag 2 s)")
+        # From the moment the heal was saved to the last apply, both as the server stored them
+        # (a manage.py start on a loaded machine is not part of the convergence).
+        (ms,) = app.query(
+            "SELECT (julianday(max(d.applied_at)) - julianday(s.updated_at)) * 86400000 "
+            "FROM store_delivery d JOIN store_replica r ON r.name = d.replica_id, store_lagsettings s "
+            "WHERE r.stream = 'cap'"
+        )[0]
+        samples.append(ms)
+    print(f"AP after heal: {writes} writes held back, every replica has them {summary(samples)} after the heal (lag 2 s)")
 
 
 def business_process(app: LiveApp, rounds: int) -> None:
