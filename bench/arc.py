@@ -78,7 +78,7 @@ def convergence(app: LiveApp, rounds: int, writes: int = 5) -> None:
             "WHERE r.stream = 'cap'"
         )[0]
         samples.append(ms)
-    print(f"AP after heal: {writes} writes held back, every replica has them {summary(samples)} after the heal (lag 2 s)")
+    print(f"AP after heal: {writes} writes held back; every replica has them {summary(samples)} after the heal")
 
 
 def business_process(app: LiveApp, rounds: int) -> None:
