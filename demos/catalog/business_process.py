@@ -31,10 +31,11 @@ FORM = {"button": "Check out", "placeholder": "e.g. Ticket for Ada", "label": "Y
 # Each service's delay is a share of the lag's delay; together the three fail about as often
 # as the failure rate says.
 CHECKOUT = (
-    process.Step("payment", 1.0, 1 / 3, "payment declined", "nothing was charged"),
-    process.Step("stock", 0.5, 1 / 3, "sold out", "payment refunded"),
-    process.Step("shipping", 0.5, 1 / 3, "no courier available", "ticket put back on sale"),
+    process.Step("payment", 1.0, 1 / 3, "payment declined", "payment refunded"),
+    process.Step("stock", 0.5, 1 / 3, "sold out", "ticket put back on sale"),
+    process.Step("shipping", 0.5, 1 / 3, "no courier available", "shipment cancelled"),
 )
+NOTHING_TO_UNDO = "nothing was charged"
 NAIVE_TIMEOUT_S = 5.0  # what a gateway in front of the naive checkout allows
 POLL_S = 0.1
 
@@ -61,9 +62,8 @@ def card(order: Process) -> dict:
         label = {"running": "…", "failed": f": {step['failure']}", "undoing": ": undoing…"}.get(step["state"], "")
         steps.append({**step, "label": step["name"] + label})
     undone = [s["undo"] for s in order.steps if s["state"] == process.UNDONE]
-    first = order.steps[0]
-    if first["state"] == process.FAILED:
-        undone.append(first["undo"])  # nothing to refund: say so
+    if order.steps[0]["state"] == process.FAILED:
+        undone.append(NOTHING_TO_UNDO)  # the first service said no: say that nothing happened
     state = {Process.COMPLETED: "confirmed", Process.FAILED: "rejected"}.get(order.state, "pending")
     compensating = order.state == Process.RUNNING and any(s["state"] == process.FAILED for s in order.steps)
     return {
