@@ -49,9 +49,12 @@
       });
   });
   document.body.addEventListener("htmx:afterRequest", function (event) {
-    var form = G.writeForm(event), key = event.detail.requestConfig.formData.get("key");
+    // After the form's outerHTML swap htmx reports on a parent: the form is in requestConfig.
+    var config = event.detail.requestConfig, elt = (config && config.elt) || event.detail.elt;
+    var form = elt.closest && elt.closest("[data-write-form]"), key = config && config.formData.get("key");
     if (form && clickedAt[key] && event.detail.xhr.status === 202) {
       state.trick = Date.now() - clickedAt[key];
+      delete clickedAt[key];
       save();
     }
   });
