@@ -41,6 +41,7 @@ bench: install-dev
 	$(PY) -m bench.feedback
 	$(PY) -m bench.throughput
 	$(PY) -m bench.recovery
+	$(PY) -m bench.arc
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -44,7 +44,8 @@ def log_context() -> dict:
             STATES[e.verdict],
             e.reason,
             stream=e.stream,
-            chips=tuple((r.name, states.get((e.pk, r.name), "")) for r in replicas),
+            # Only the replicas the event goes to: a stream with a cluster of its own skips the rest.
+            chips=tuple((r.name, states[(e.pk, r.name)]) for r in replicas if (e.pk, r.name) in states),
         )
         for e in events
     ]

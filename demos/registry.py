@@ -35,6 +35,8 @@ class Demo:
     live_list: str = ""
     # HTML for the writer's own pages only: (event, replica name) -> HTML or "".
     pushed_to_session: Callable[..., str] | None = None
+    # HTML for the starter's own pages after a business process of theirs moved on: (process) -> HTML.
+    progressed: Callable[..., str] | None = None
     examples: tuple[str, ...] = ()  # seeded into the demo's stream of the log
     scenario: Scenario | None = None
     snippets: Callable[[], list[Snippet]] = field(default=lambda: [])  # the trick's key code

@@ -15,3 +15,5 @@ class PushConfig(AppConfig):
         signals.lag_changed.connect(broadcast.lag_changed, dispatch_uid="push.lag_changed")
         signals.reset.connect(broadcast.everything_changed, dispatch_uid="push.reset")
         signals.seen.connect(broadcast.seen, dispatch_uid="push.seen")
+        signals.withdrawn.connect(broadcast.withdrawn, dispatch_uid="push.withdrawn")
+        signals.progressed.connect(broadcast.progressed, dispatch_uid="push.progressed")

@@ -60,6 +60,19 @@ def seen(streams: set[str], **kwargs) -> None:
     coalesce.changed(*regions.timeline_regions(streams))
 
 
+def withdrawn(stream: str, replicas: list[str], **kwargs) -> None:
+    """A proposal left the log (no quorum): redraw whatever may have shown it."""
+    replica_regions = [f"curtain-replica:{r}" for r in replicas]
+    coalesce.changed("curtain-log", *replica_regions, f"stream:{stream}", *regions.timeline_regions({stream}))
+
+
+def progressed(process, **kwargs) -> None:
+    """A business process moved on: its starter's pages first, then the stream's live picture."""
+    if process.session_key and (html := regions.process_update(process)):
+        send(session_group(process.session_key), html)
+    coalesce.changed(f"stream:{process.stream}", here=True)
+
+
 def everything_changed(**kwargs) -> None:
     """After a reset: every group gets a fresh snapshot."""
     for group in regions.known_groups():

@@ -43,6 +43,12 @@ def session_update(event, replica_name: str) -> str:
     return demo.pushed_to_session(event, replica_name) if demo and demo.pushed_to_session else ""
 
 
+def process_update(process) -> str:
+    """What only the starter's pages show after their business process moved on."""
+    demo = registry.get(process.stream)
+    return demo.progressed(process) if demo and demo.progressed else ""
+
+
 def region(name: str) -> tuple[str, str]:
     """(group, HTML) of a region the push layer redraws; see push/coalesce.py."""
     kind, _, arg = name.partition(":")

@@ -204,7 +204,7 @@ SWEEP_EVERY_S = float(os.environ.get("SWEEP_EVERY_S", "2"))
 # How long after its due time an unapplied delivery waits before the sweeper re-enqueues it.
 SWEEP_GRACE_MS = int(os.environ.get("SWEEP_GRACE_MS", "10000"))
 # Task modules outside the apps' tasks.py, which autodiscovery would miss.
-CELERY_IMPORTS = ("push.coalesce",)
+CELERY_IMPORTS = ("push.coalesce", "store.process")
 CELERY_BEAT_SCHEDULE = {
     "sweep": {"task": "store.tasks.sweep", "schedule": SWEEP_EVERY_S},
 }

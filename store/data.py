@@ -4,22 +4,28 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import log, projector, signals
-from .models import Delivery, Event, LagSettings, Replica
+from .models import Delivery, Event, LagSettings, Process, Replica
 
 REPLICAS = (
-    # name, ordered, extra lag: the fast one's extra is 0 so the badge's delay is what a naive read sees.
-    ("fast", True, 0),
-    ("slow", True, 2000),
+    # name, ordered, extra lag, stream ("": every stream without a cluster of its own).
+    # The fast one's extra is 0 so the badge's delay is what a naive read sees.
+    ("fast", True, 0, ""),
+    ("slow", True, 2000, ""),
     # A third lag between the two, so a read that goes round the replicas lands on three ages.
-    ("medium", True, 1000),
+    ("medium", True, 1000, ""),
     # Applies each event the moment it arrives, in whatever order: the eventually consistent one.
-    ("arrival", False, 0),
+    ("arrival", False, 0, ""),
+    # The CAP demo's cluster: three, so a majority (two) exists and a partition can deny it.
+    # cap-c, the one its AP side reads, comes a little after the other two.
+    ("cap-a", True, 0, "cap"),
+    ("cap-b", True, 0, "cap"),
+    ("cap-c", True, 300, "cap"),
 )
 
 
 def ensure_replicas() -> None:
-    for name, ordered, extra in REPLICAS:
-        Replica.objects.get_or_create(name=name, defaults={"ordered": ordered, "extra_lag_ms": extra})
+    for name, ordered, extra, stream in REPLICAS:
+        Replica.objects.get_or_create(name=name, defaults={"ordered": ordered, "extra_lag_ms": extra, "stream": stream})
     LagSettings.load()
 
 
@@ -30,7 +36,6 @@ def seed(examples: dict[str, list]) -> int:
     An example is a text (an added item) or a (kind, payload) pair."""
     ensure_replicas()
     log.lock_appends()
-    replicas = list(Replica.objects.all())
     now = timezone.now()
     created = 0
     for stream, texts in examples.items():
@@ -47,7 +52,8 @@ def seed(examples: dict[str, list]) -> int:
                 verdict="ok",
             )
             Delivery.objects.bulk_create(
-                Delivery(event=event, replica=r, state=Delivery.APPLIED, due_at=now, applied_at=now) for r in replicas
+                Delivery(event=event, replica=r, state=Delivery.APPLIED, due_at=now, applied_at=now)
+                for r in Replica.serving(stream)
             )
             created += 1
     # Not "the newest event": after a restart, writes still queued keep the watermark below them.
@@ -65,6 +71,7 @@ def reset(examples: dict[str, list[str]]) -> int:
     # while it waits for a replica row this transaction holds would deadlock.
     list(Replica.objects.select_for_update())
     Event.objects.all().delete()
+    Process.objects.all().delete()
     Replica.objects.update(checkpoint=0, high_water=0)
     created = seed(examples)
     signals.announce_on_commit(signals.reset)

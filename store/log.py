@@ -123,7 +123,7 @@ def append(
                     replica=replica,
                     due_at=event.accepted_at + lag.due_after(replica),
                 )
-                for replica in Replica.objects.all()
+                for replica in Replica.serving(stream)
             )
             if not lag.paused:
                 transaction.on_commit(lambda: enqueue_event(event.pk))

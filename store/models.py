@@ -67,12 +67,20 @@ class Replica(models.Model):
     )
     high_water = models.BigIntegerField(default=0, help_text="highest position applied or rejected here")
     applies = models.PositiveBigIntegerField(default=0, help_text="deliveries settled so far")
+    # A cluster of its own: only this stream's events, and that stream goes to no other replica.
+    stream = models.CharField(max_length=40, blank=True, default="", help_text="blank: every other stream")
 
     class Meta:
-        ordering = ["extra_lag_ms", "name"]
+        ordering = ["stream", "extra_lag_ms", "name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def serving(cls, stream: str) -> list["Replica"]:
+        """The replicas `stream`'s events go to: its own cluster if it has one, else the shared ones."""
+        replicas = list(cls.objects.filter(stream__in=("", stream)))
+        return [r for r in replicas if r.stream] or replicas
 
 
 class Delivery(models.Model):
@@ -149,3 +157,32 @@ class LagSettings(models.Model):
 
     def due_after(self, replica: Replica) -> timedelta:
         return timedelta(milliseconds=self.countdown_ms(replica))
+
+
+class Process(models.Model):
+    """A business process of several steps (a checkout: payment, stock, shipping), run by
+    Celery one step at a time; a failed step undoes the done ones (compensation)."""
+
+    RUNNING, COMPLETED, FAILED = "running", "completed", "failed"
+
+    key = models.CharField("idempotency key", max_length=64, unique=True)
+    stream = models.CharField(max_length=40, db_index=True)
+    session_key = models.CharField(max_length=64, blank=True, default="")
+    text = models.CharField(max_length=200)
+    state = models.CharField(max_length=10, default=RUNNING, choices=[(s, s) for s in (RUNNING, COMPLETED, FAILED)])
+    reason = models.CharField(max_length=200, blank=True, default="")
+    # One dict per step: name, weight, share, failure, undo, state, started_ms, ended_ms.
+    steps = models.JSONField(default=list)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "processes"
+
+    def __str__(self) -> str:
+        return f"{self.text!r}: {self.state}"
+
+    @property
+    def done(self) -> bool:
+        return self.state != self.RUNNING

@@ -18,6 +18,11 @@ lag_changed = Signal()
 reset = Signal()
 # A browser rendered settled items for the first time. kwargs: streams.
 seen = Signal()
+# A proposal that never reached a quorum left the log, and every replica that had it.
+# kwargs: stream, replicas (names).
+withdrawn = Signal()
+# A business process (a checkout) moved a step on. kwargs: process.
+progressed = Signal()
 
 
 def announce(signal: Signal, **kwargs) -> None:

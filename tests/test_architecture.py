@@ -38,11 +38,12 @@ def test_the_contract_breaks_when_the_store_imports_the_push_layer(tmp_path):
 
 def test_every_built_demo_is_routed_seeded_and_scripted_from_its_declaration():
     live = registry.live()
-    assert {"optimistic", "read-your-writes", "pending", "push"} <= {d.slug for d in live}
+    assert {"cap", "business-process", "optimistic", "read-your-writes", "pending", "push"} <= {d.slug for d in live}
     for demo in live:
         assert reverse("demo", args=[demo.slug]) == f"/demos/{demo.slug}/"
-        # Baseball writes nothing but the game itself: there is no example text to seed.
-        assert (demo.examples or demo.slug == "baseball") and demo.scenario, demo.slug
+        # A demo that shows a replica is seeded (baseball writes nothing but the game itself);
+        # the business process shows processes, not the log.
+        assert demo.scenario and (demo.examples or not demo.replica or demo.slug == "baseball"), demo.slug
         assert demo.snippets(), demo.slug
         if demo.script:
             assert (ROOT / "static" / demo.script).exists(), demo.script

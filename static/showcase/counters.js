@@ -28,7 +28,8 @@
   }
   function pane(name) { return root.querySelector('[data-pane="' + name + '"]'); }
   function findIn(el, key) { return el && el.querySelector('[data-item-id="' + CSS.escape(key) + '"]'); }
-  var visible = { naive: {}, trick: {} };
+  var visible = {};
+  PANES.forEach(function (p) { visible[p] = {}; });
 
   function render() {
     PANES.forEach(function (p) {
