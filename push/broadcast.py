@@ -69,7 +69,7 @@ def withdrawn(stream: str, replicas: list[str], **kwargs) -> None:
 def progressed(process, **kwargs) -> None:
     """A business process moved on: its starter's pages first, then the stream's live picture."""
     if process.session_key and (html := regions.process_update(process)):
-        send(session_group(process.session_key), html)
+        send(session_ref_group(process.session_key), html)
     coalesce.changed(f"stream:{process.stream}", here=True)
 
 

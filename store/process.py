@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import signals
+from .log import session_ref
 from .models import LagSettings, Process
 
 WAITING, RUNNING, DONE, FAILED, UNDOING, UNDONE = "waiting", "running", "done", "failed", "undoing", "undone"
@@ -53,7 +54,7 @@ def start(stream: str, key: str, text: str, steps: tuple[Step, ...], session_key
         process = Process.objects.create(
             key=key,
             stream=stream,
-            session_key=session_key,
+            session_key=session_ref(session_key),  # its hash, as the log keeps it
             text=text,
             started_at=timezone.now(),
             steps=[{**asdict(s), "state": WAITING, "started_ms": None, "ended_ms": None} for s in steps],

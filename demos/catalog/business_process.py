@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from store import log, process
+from store.log import session_ref
 from store.models import Process
 
 from .. import code, ratelimit, registry, writes
@@ -84,7 +85,7 @@ def page(request):
     if not request.session.session_key:
         request.session.save()  # before the socket connects: it joins this session's group
     session_key = request.session.session_key
-    mine = Process.objects.filter(stream=SLUG, session_key=session_key, key__startswith="t-")[:8]
+    mine = Process.objects.filter(stream=SLUG, session_key=session_ref(session_key), key__startswith="t-")[:8]
     context = {
         "demo": DEMO,
         "orders": [card(o) for o in mine],
