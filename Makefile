@@ -36,10 +36,10 @@ test: install-dev
 test-postgres: install-dev
 	$(PY) -m tests.postgres $(PY) -m pytest $(POSTGRES_TESTS)
 
+# Every figure, printed and written to bench/report.md (FULL=1: the 30-minute memory soak),
+# then the recovery times after a crash and the talk's arc.
 bench: install-dev
-	$(PY) -m bench.apply_lag
-	$(PY) -m bench.feedback
-	$(PY) -m bench.throughput
+	$(PY) -m bench.report $(if $(FULL),--full)
 	$(PY) -m bench.recovery
 	$(PY) -m bench.arc
 

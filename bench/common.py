@@ -7,15 +7,27 @@ from pathlib import Path
 
 from tests.live import LiveApp, start_live
 
+# The shipped sweeper, not the tests' hurried one: with a 1.5 s grace, any backlog longer than
+# that is swept up and sent again every half second, and the duplicates become the backlog.
+SHIPPED_SWEEPER = {"SWEEP_GRACE_MS": "10000", "SWEEP_EVERY_S": "2"}
+
 
 @contextlib.contextmanager
 def running_app(supervised: bool = False, **env: str):
     with tempfile.TemporaryDirectory(prefix="shell-game-bench-") as root:
-        app: LiveApp = start_live(Path(root), supervised=supervised, **env)
+        app: LiveApp = start_live(Path(root), supervised=supervised, **{**SHIPPED_SWEEPER, **env})
         try:
             yield app
         finally:
             app.stack.stop()
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile; 0 for no samples."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 def summary(values: list[float], unit: str = "ms") -> str:

@@ -1,8 +1,13 @@
 """Accepted writes per second at lag 0, and whether each was applied exactly once.
 
-.venv/bin/python -m bench.throughput [writes] [threads]
+.venv/bin/python -m bench.throughput [writes] [threads]      (WEB_PROCESSES=n to vary)
+
+Exactly once is checked twice, by different witnesses: the database holds one applied
+delivery per write and replica, and the projector's own counter (Replica.applies, raised in
+the transaction that moves a delivery out of `queued`) went up by exactly writes x replicas.
 """
 
+import os
 import sys
 import time
 import uuid
@@ -13,36 +18,90 @@ from bench.common import running_app
 PER_SESSION = 8  # below the per-session rate limit
 
 
+def cpu_seconds(app) -> float:
+    """CPU time used so far by every process of the app (pool children included)."""
+    from bench.soak import processes
+
+    total = 0.0
+    for pid in processes(app).values():
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return total
+
+
+def counted(app) -> int:
+    """The projector's own count of deliveries it moved out of `queued` (Replica.applies)."""
+    return app.query("SELECT coalesce(sum(applies), 0) FROM store_replica")[0][0]
+
+
+def measure(app, writes: int = 400, threads: int = 16) -> dict:
+    app.lag(delay_ms=0, jitter_ms=0, failure_rate=0, replica_lag="slow=0")
+    replicas = app.query("SELECT count(*) FROM store_replica WHERE stream = ''")[0][0]  # the curtain's
+    clients = [app.client() for _ in range(writes // PER_SESSION + 1)]
+    for client in clients:
+        client.csrf()
+    run = uuid.uuid4().hex[:6]
+    counted_before = counted(app)
+    cpu_before = cpu_seconds(app)
+
+    def one(i: int) -> int:
+        return clients[i // PER_SESSION].write(f"load {i}", key=f"load-{run}-{i}")
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(threads) as pool:
+        positions = list(pool.map(one, range(writes)))
+    accepted_s = time.monotonic() - started
+    marks = ",".join("?" * len(positions))
+    sql = f"SELECT count(*) FROM store_delivery WHERE state = 'applied' AND event_id IN ({marks})"  # noqa: S608
+    while app.query(sql, tuple(positions))[0][0] < replicas * writes and time.monotonic() - started < 120:
+        time.sleep(0.05)
+    applied_s = time.monotonic() - started
+    cpu = cpu_seconds(app) - cpu_before
+    resent = app.query(
+        f"SELECT count(*) FROM store_delivery WHERE enqueue_count > 1 AND event_id IN ({marks})",  # noqa: S608
+        tuple(positions),
+    )[0][0]
+    time.sleep(1)  # a late double apply would be counted by now
+    # The counter first: it trails the database, so only a double apply can make it the larger.
+    count = counted(app) - counted_before
+    rows, distinct = app.query(
+        f"SELECT count(*), count(DISTINCT replica_id || '-' || event_id) FROM store_delivery "  # noqa: S608
+        f"WHERE state = 'applied' AND event_id IN ({marks})",
+        tuple(positions),
+    )[0]
+    return {
+        "writes": writes,
+        "threads": threads,
+        "replicas": replicas,
+        "accepted_per_s": writes / accepted_s,
+        "applies_per_s": replicas * writes / applied_s,
+        "applied_rows": rows,
+        "distinct": distinct,
+        "counted": count,
+        "resent": resent,
+        "cpu_ms_per_write": cpu * 1000 / writes,
+        "exactly_once": rows == distinct == replicas * writes == count,
+    }
+
+
+def report(r: dict) -> str:
+    return (
+        f"{r['writes']} writes from {r['threads']} threads: {r['accepted_per_s']:.0f} accepted/s; "
+        f"{r['applies_per_s']:.0f} applies/s; applied rows {r['applied_rows']}, distinct {r['distinct']}, "
+        f"projector's count {r['counted']} (expected {r['replicas'] * r['writes']}): "
+        f"{'exactly once' if r['exactly_once'] else 'NOT exactly once'} ({r['resent']} sent again by the sweeper); "
+        f"{r['cpu_ms_per_write']:.1f} ms of CPU per write over all the app's processes "
+        f"(on {os.cpu_count()} idle cores: at most {os.cpu_count() * 1000 / r['cpu_ms_per_write']:.0f} writes/s)"
+    )
+
+
 def main(writes: int = 400, threads: int = 16) -> None:
     with running_app() as app:
-        app.lag(delay_ms=0, jitter_ms=0, failure_rate=0, replica_lag="slow=0")
-        clients = [app.client() for _ in range(writes // PER_SESSION + 1)]
-        for client in clients:
-            client.csrf()
-        run = uuid.uuid4().hex[:6]
-
-        def one(i: int) -> int:
-            return clients[i // PER_SESSION].write(f"load {i}", key=f"load-{run}-{i}")
-
-        started = time.monotonic()
-        with ThreadPoolExecutor(threads) as pool:
-            positions = list(pool.map(one, range(writes)))
-        accepted_s = time.monotonic() - started
-        marks = ",".join("?" * len(positions))
-        sql = f"SELECT count(*) FROM store_delivery WHERE state = 'applied' AND event_id IN ({marks})"  # noqa: S608
-        while app.query(sql, tuple(positions))[0][0] < 2 * writes and time.monotonic() - started < 120:
-            time.sleep(0.2)
-        applied_s = time.monotonic() - started
-        rows = app.query(
-            f"SELECT count(*), count(DISTINCT replica_id || '-' || event_id) FROM store_delivery "  # noqa: S608
-            f"WHERE state = 'applied' AND event_id IN ({marks})",
-            tuple(positions),
-        )[0]
-        print(
-            f"{writes} writes from {threads} threads: {writes / accepted_s:.0f} accepted/s "
-            f"({accepted_s:.1f} s); all applied on both replicas after {applied_s:.1f} s "
-            f"({2 * writes / applied_s:.0f} applies/s); applied rows {rows[0]}, distinct {rows[1]}"
-        )
+        print(report(measure(app, writes, threads)))
 
 
 if __name__ == "__main__":

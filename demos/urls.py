@@ -2,6 +2,8 @@
 
 from django.urls import include, path
 
+from showcase import health
+
 from . import curtain, registry, views
 
 urlpatterns = [
@@ -18,5 +20,5 @@ urlpatterns = [
     path("demos/<slug:slug>/", views.demo, name="demo"),
     path("write/<slug:stream>/", views.write, name="write"),
     path("seen/", views.seen_beacon, name="seen"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
 ]

@@ -1,13 +1,11 @@
-"""Pages that are not one demo: the index, the coming-soon page, the generic write endpoint,
-the "seen" beacon, and the health check."""
+"""Pages that are not one demo: the index, the coming-soon page, the generic write endpoint
+and the "seen" beacon. The health check is showcase/health.py."""
 
 from django.core import signing
-from django.db import connection
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from showcase.celery import app as celery_app
 from store import log, trace
 
 from . import curtain, fragments, registry, seen, writes
@@ -75,36 +73,3 @@ def seen_beacon(request):
         return HttpResponse("Not an item this server showed.", status=400, content_type="text/plain")
     trace.mark_seen(keys)
     return HttpResponse(status=204)
-
-
-@require_GET
-def healthz(request):
-    checks = {"database": _check_database(), "redis": _check_redis(), "worker": _check_worker()}
-    status = 200 if all(v == "ok" for v in checks.values()) else 503
-    return JsonResponse(checks, status=status)
-
-
-def _check_database() -> str:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return "ok"
-    except Exception as error:  # noqa: BLE001 - any failure is "not ok", with its reason
-        return f"error: {error}"
-
-
-def _check_redis() -> str:
-    try:
-        with celery_app.connection_for_write() as conn:
-            conn.default_channel.client.ping()
-        return "ok"
-    except Exception as error:  # noqa: BLE001
-        return f"error: {error}"
-
-
-def _check_worker() -> str:
-    try:
-        replies = celery_app.control.ping(timeout=0.5)
-        return "ok" if replies else "error: no worker answered"
-    except Exception as error:  # noqa: BLE001
-        return f"error: {error}"

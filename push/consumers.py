@@ -45,6 +45,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None) -> None:
         """Pages only listen; anything they send is ignored."""
 
+    async def dispatch(self, message: dict) -> None:
+        # Channels closes stale database connections before every handler: one hop through
+        # the single sync thread per socket, so a group push to N sockets queued N hops in a
+        # row. Forwarding a rendered fragment touches no database.
+        if message["type"] == "html.fragment":
+            await self.html_fragment(message)
+        else:
+            await super().dispatch(message)
+
     async def html_fragment(self, event: dict) -> None:
         await self.send(text_data=event["html"])
 

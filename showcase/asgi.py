@@ -13,11 +13,12 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 from django.urls import path  # noqa: E402
 
 from push.consumers import LiveConsumer  # noqa: E402
+from showcase.health import edge  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         # Static files come from the app server itself: one process, nothing else to run.
-        "http": ASGIStaticFilesHandler(django_asgi_app),
+        "http": edge(ASGIStaticFilesHandler(django_asgi_app)),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter([path("ws/live/", LiveConsumer.as_asgi())]))
         ),
