@@ -27,7 +27,9 @@ class Turn:
 
 def rotation() -> list[str]:
     """The ordered replicas, freshest first: the ones a round-robin read goes through."""
-    return list(Replica.objects.filter(ordered=True).order_by("extra_lag_ms", "name").values_list("name", flat=True))
+    return list(
+        Replica.objects.filter(ordered=True, stream="").order_by("extra_lag_ms", "name").values_list("name", flat=True)
+    )
 
 
 def prefix_items(replica: str, stream: str, upto: int, limit: int = LIMIT) -> list[Item]:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from store.log import session_ref
 from store.models import Delivery, Event, Replica
 from store.snapshot import snapshot
 
@@ -93,7 +94,11 @@ def _prefix(writes: list[Write], held: set[int]) -> list[Write]:
 
 def _ordered_replicas() -> list[tuple[str, int]]:
     """(name, watermark) of the replicas that apply in log order, freshest first."""
-    return list(Replica.objects.filter(ordered=True).order_by("extra_lag_ms", "name").values_list("name", "checkpoint"))
+    return list(
+        Replica.objects.filter(ordered=True, stream="")
+        .order_by("extra_lag_ms", "name")
+        .values_list("name", "checkpoint")
+    )
 
 
 def strong(game: str, **_) -> Reading:
@@ -154,7 +159,7 @@ def read_my_writes(game: str, session_key: str = "", **_) -> Reading:
     """A lagging replica, plus this session's own writes from the log that it has not applied."""
     writes = _writes(game)
     watermark = Replica.objects.values_list("checkpoint", flat=True).get(pk=RMW)
-    mine = [w for w in writes if session_key and w.session_key == session_key]
+    mine = [w for w in writes if session_key and w.session_key == session_ref(session_key)]
     visible = {w.run for w in writes if w.position <= watermark} | {w.run for w in mine}
     own = score_of([w.run for w in mine])
     allowed = {s for s in eventual_scores(len(writes)) if s[0] >= own[0] and s[1] >= own[1]}

@@ -61,7 +61,7 @@ def applied(event: Event, *names: str) -> None:
 def test_a_lane_shows_each_step_in_ms_and_shades_accepted_to_last_applied():
     event = factories.write("travelling")
     Delivery.objects.filter(event=event).update(enqueue_count=1)
-    others = {name: 1500 for name in Replica.objects.exclude(name__in=["fast", "slow"]).values_list("name", flat=True)}
+    others = {r.name: 1500 for r in Replica.serving("curtain") if r.name not in ("fast", "slow")}
     applied(event, "fast", "slow", *others)
     at(event, accepted=5, fast=1010, fast_pushed=1030, slow=3020, seen=1100, **others)
     svg = parse(timeline.timeline_svg())
