@@ -224,13 +224,28 @@ def report(fault: str, ledger: Ledger, burst: Burst, **more) -> None:
 def settle_and_count(app, burst: Burst, before: dict[str, int]) -> Ledger:
     burst.join()
     assert not burst.unanswered, f"{len(burst.unanswered)} writes never got an answer"
-    wait_until(
-        lambda: settled_everywhere(app, burst),
-        timeout=120 + 0.3 * burst.total,
-        interval=0.5,
-        what=f"all {len(burst.accepted)} accepted writes to settle on every replica",
-    )
+    try:
+        wait_until(
+            lambda: settled_everywhere(app, burst),
+            timeout=180 + 0.5 * burst.total,
+            interval=0.5,
+            what=f"all {len(burst.accepted)} accepted writes to settle on every replica",
+        )
+    except AssertionError:
+        print(where_it_stuck(app, burst))
+        raise
     return count(app, burst, before)
+
+
+def where_it_stuck(app, burst: Burst) -> str:
+    states = app.query(
+        "SELECT d.replica_id, d.state, count(*), min(e.id), max(d.enqueue_count) FROM store_delivery d "
+        "JOIN store_event e ON e.id = d.event_id WHERE e.key LIKE ? GROUP BY 1, 2",
+        (burst.prefix + "%",),
+    )
+    replicas = app.query("SELECT * FROM store_replica")
+    lag = app.query("SELECT * FROM store_lagsettings")
+    return f"deliveries {states}\nreplicas {replicas}\nlag {lag}\n{app.dump_logs()}"
 
 
 def assert_exactly_once(ledger: Ledger, burst: Burst) -> None:
