@@ -34,6 +34,7 @@ bench: install-dev
 	$(PY) -m bench.feedback
 	$(PY) -m bench.throughput
 	$(PY) -m bench.recovery
+	$(PY) -m bench.faults
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -248,6 +248,13 @@ def where_it_stuck(app, burst: Burst) -> str:
     return f"deliveries {states}\nreplicas {replicas}\nlag {lag}\n{app.dump_logs()}"
 
 
+def server_errors(app) -> str:
+    """The tracebacks the web server logged: what a 500 was."""
+    path = app.stack.log_dir / "web.log"
+    text = path.read_text(errors="replace") if path.exists() else ""
+    return "\n".join(block[:3000] for block in text.split("Traceback")[1:][-3:])
+
+
 def assert_exactly_once(ledger: Ledger, burst: Burst) -> None:
     assert ledger.accepted == burst.total
     assert ledger.lost == 0 and ledger.doubled == 0
@@ -256,7 +263,7 @@ def assert_exactly_once(ledger: Ledger, burst: Burst) -> None:
     assert ledger.position_mismatch == 0, "a 202 named another position than the log holds"
     assert ledger.checkpoints_at_top
     assert ledger.out_of_order == 0, "an ordered replica applied out of log order"
-    assert 500 not in burst.answers, f"server errors: {burst.answers}"
+    assert 500 not in burst.answers, f"server errors: {burst.answers}\n{server_errors(burst.app)}"
 
 
 # The faults ----------------------------------------------------------------------------------
@@ -359,8 +366,10 @@ def test_changing_the_lag_mid_flight_applies_everything_once_in_log_order(quiet)
 BROWSER_BURST = 14  # fewer than the live list holds (15), so every write must stay in sight
 
 
-def page_ids(page) -> list[str]:
-    return page.eval_on_selector_all("#push-live [data-item-id]", "els => els.map(e => e.dataset.itemId)")
+def page_items(page) -> list[tuple[str, int]]:
+    return page.eval_on_selector_all(
+        "#push-live [data-item-id]", "els => els.map(e => [e.dataset.itemId, Number(e.dataset.position)])"
+    )
 
 
 @pytest.mark.browser
@@ -388,11 +397,12 @@ def test_killing_daphne_mid_burst_leaves_both_pages_with_every_write_once(quiet,
             expect(page.locator("#push-live [data-item-id]").first).to_have_attribute(
                 "data-item-id", newest[0], timeout=60_000
             )
-            shown = page_ids(page)
+            listed = page_items(page)
+            shown = [key for key, _ in listed]
             missing = [k for k in burst.accepted if k not in shown]
             twice = [k for k, n in Counter(shown).items() if n > 1]
             assert not missing and not twice, (missing, twice)
-            assert shown == newest[: len(shown)], "the page's list is not the replica's, newest first"
+            assert shown == newest[: len(shown)], f"not the replica's list, newest first: {listed}"
         dots = pages[1].evaluate("window.__dot")
         report(
             "kill -9 Daphne mid-burst, 2 browsers",
