@@ -42,6 +42,7 @@ bench: install-dev
 	$(PY) -m bench.report $(if $(FULL),--full)
 	$(PY) -m bench.recovery
 	$(PY) -m bench.arc
+	$(PY) -m bench.faults
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

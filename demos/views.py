@@ -52,9 +52,7 @@ def write(request, stream: str):
         response = render(request, "demos/curtain.html#write-form", form, status=outcome.status)
     else:
         response = render(request, "demos/curtain.html", {**fragments.curtain_context(), **form}, status=outcome.status)
-    if outcome.event:
-        response["X-Event-Position"] = str(outcome.event.pk)
-    return response
+    return writes.stamp(response, outcome)
 
 
 @require_POST

@@ -3,14 +3,21 @@
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.db import OperationalError
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from store import log
+from store import busy, log
 from store.models import Event
 
 from . import ratelimit
+
+BUSY_RETRY_AFTER_S = 2
+BUSY = (
+    "The database is busy right now and nothing was written. Try again in a moment: the same write can't count twice."
+)
 
 
 @dataclass(frozen=True)
@@ -18,35 +25,48 @@ class Outcome:
     event: Event | None = None
     error: str = ""
     status: int = 202
+    retry_after: int | None = None
 
 
 def accept(request, stream: str, kind: str = "item.added") -> Outcome:
     """Append the POSTed text to `stream` under the client's idempotency key."""
     submitted_at = timezone.now()
-    if refused := ratelimit.check(request, new_session=not request.session.session_key):
-        return Outcome(error=refused, status=429)
     try:
-        text = log.clean_text(request.POST.get("text", ""))
-        result = log.append(
-            stream,
-            request.POST.get("key", ""),
-            {"text": text},
-            kind=kind,
-            session_key=request.session.session_key,
-            submitted_at=submitted_at,
-        )
+        with busy.patience(settings.WRITE_BUSY_TIMEOUT_MS):
+            if refused := ratelimit.check(request, new_session=not request.session.session_key):
+                return Outcome(error=refused, status=429)
+            text = log.clean_text(request.POST.get("text", ""))
+            result = log.append(
+                stream,
+                request.POST.get("key", ""),
+                {"text": text},
+                kind=kind,
+                session_key=request.session.session_key,
+                submitted_at=submitted_at,
+            )
     except log.KeyConflict as error:
         return Outcome(error=str(error), status=409)
     except log.CommandError as error:
         return Outcome(error=str(error), status=400)
+    except OperationalError as error:
+        if not busy.is_busy(error):
+            raise
+        # The append's transaction never began: nothing of this write is in the log.
+        return Outcome(error=BUSY, status=503, retry_after=BUSY_RETRY_AFTER_S)
     return Outcome(event=result.event)
 
 
-def response(html: str, outcome: Outcome) -> HttpResponse:
-    response = HttpResponse(html, status=outcome.status)
+def stamp(response: HttpResponse, outcome: Outcome) -> HttpResponse:
+    """The headers that tell a client what became of its write."""
     if outcome.event:
         response["X-Event-Position"] = str(outcome.event.pk)
+    if outcome.retry_after:
+        response["Retry-After"] = str(outcome.retry_after)
     return response
+
+
+def response(html: str, outcome: Outcome) -> HttpResponse:
+    return stamp(HttpResponse(html, status=outcome.status), outcome)
 
 
 def new_key() -> str:

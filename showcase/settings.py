@@ -161,6 +161,10 @@ STATIC_ROOT = VAR_DIR / "static"
 
 LOGIN_URL = "/admin/login/"
 
+# How long a web write waits for another writer's SQLite lock before answering 503 "busy, retry"
+# (the worker keeps the connection's 20 s: it should wait a busy moment out, not fail).
+WRITE_BUSY_TIMEOUT_MS = int(os.environ.get("WRITE_BUSY_TIMEOUT_MS", "3000"))
+
 # Writes per session (not per address: a venue shares one NAT address) within a window.
 RATELIMIT_WRITES = int(os.environ.get("RATELIMIT_WRITES", "10"))
 RATELIMIT_WINDOW_S = int(os.environ.get("RATELIMIT_WINDOW_S", "10"))

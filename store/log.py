@@ -126,7 +126,9 @@ def append(
                 for replica in Replica.serving(stream)
             )
             if not lag.paused:
-                transaction.on_commit(lambda: enqueue_event(event.pk))
+                # Robust: once committed the write stands, whatever befalls its reminders (the
+                # sweeper re-sends them); an error here must not turn a 202 into a 500.
+                transaction.on_commit(lambda: enqueue_event(event.pk), robust=True)
             signals.announce_on_commit(signals.accepted, event=event)
     except IntegrityError:
         # A concurrent double submit won the race for the key.
