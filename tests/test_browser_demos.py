@@ -228,13 +228,15 @@ def test_an_item_pushed_off_the_end_of_a_full_list_is_not_counted_as_vanished(fr
     for i in range(15):
         clients[i % 3].write(f"filler {i}", "push")
     page = new_page("/demos/push/")
-    wait_until(lambda: page.locator("#push-live [data-item-id]").count() == 15, timeout=20, what="a full list")
+    expect(page.locator("#push-live [data-item-id]", has_text="filler 14")).to_be_visible(timeout=20_000)
+    expect(page.locator("#push-live [data-item-id]", has_text="filler 0")).to_be_visible(timeout=20_000)
+    expect(page.locator("#push-live [data-item-id]")).to_have_count(15)
     oldest = page.locator("#push-live [data-item-id]").last.get_attribute("data-item-id")
     text = unique("one more")
     write(page, text)
     expect(page.locator("#push-live [data-item-id]", has_text=text)).to_be_visible(timeout=10_000)
     expect(page.locator(f'#push-live [data-item-id="{oldest}"]')).to_have_count(0)
-    assert page.locator("#push-live [data-item-id]").count() == 15
+    expect(page.locator("#push-live [data-item-id]")).to_have_count(15)
     assert "vanished" not in page.locator('[data-pane="trick"] [data-anomaly-list]').inner_text()
 
 

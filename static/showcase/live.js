@@ -45,8 +45,11 @@
   }
 
   document.addEventListener("htmx:oobAfterSwap", function (event) {
-    var list = event.target.closest && event.target.closest("[data-live-list]");
-    if (!list) { return; }
+    // The event fires on the socket's element; the swap's target says which list it was. After
+    // an outerHTML swap (a snapshot) that target is the old list: take the one now on the page.
+    var target = event.detail && event.detail.target;
+    var list = target && target.id ? document.getElementById(target.id) : null;
+    if (!list || !list.matches("[data-live-list]")) { return; }
     var mark = marker(list);
     var frames = items(list).filter(function (item) { return item.dataset.seq; });
     frames.forEach(function (item) {
