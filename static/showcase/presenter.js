@@ -245,6 +245,19 @@
     if (output) { output.textContent = formatValue(input); }
   });
 
+  // ---- Control panel: a lag change made elsewhere arrives as #control-refresh; fetch the panel
+  // again unless it already shows those settings, has a post in flight, or a slider is held.
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || target.id !== "control-refresh") { return; }
+    var refresh = document.getElementById("control-refresh");
+    var panel = document.getElementById("control-panel");
+    if (!refresh || !panel || !window.htmx) { return; }
+    if (panel.dataset.lagState === refresh.dataset.lagState) { return; }
+    if (panel.querySelector(".htmx-request, input:active") || panel.classList.contains("htmx-request")) { return; }
+    window.htmx.ajax("GET", refresh.dataset.url, { target: "#control-panel", swap: "outerHTML" });
+  });
+
   // ---- "Seen": report settled items the first time this page renders them.
   // The server keeps only the first report per item, so a page reporting what others saw
   // already costs one read. Hidden tabs report when they become visible.
