@@ -324,7 +324,7 @@ def test_holding_the_sqlite_write_lock_answers_busy_retry_and_writes_nothing_hal
     pages = ["/write/curtain/", "/demos/push/write/", "/demos/optimistic/write/", "/demos/pending/write/"]
     prefix = f"held{uuid.uuid4().hex[:8]}-"
     refused: dict[str, tuple] = {}
-    holder = sqlite3.connect(quiet.db_path, timeout=20, isolation_level=None)
+    holder = sqlite3.connect(quiet.database_url.removeprefix("sqlite:///"), timeout=20, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # the write lock, as a long writer would hold it
     held_until = time.monotonic() + HOLD_S
     try:
