@@ -148,7 +148,7 @@ def test_reset_while_a_projector_holds_a_replica_does_not_deadlock():
 
     projecting = thread(lambda: guarded(project), bound_s=0)
     assert locked.wait(10)
-    resetting = thread(lambda: guarded(data.reset), bound_s=0)
+    resetting = thread(lambda: guarded(lambda: data.reset({})), bound_s=0)
     projecting.join(30)
     resetting.join(30)
     assert errors == []
