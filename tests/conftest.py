@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -38,6 +39,13 @@ def wait_until(condition, timeout: float = 10, interval: float = 0.05, what: str
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(interval)
+
+
+def staff_login(live, username: str) -> str:
+    """A staff login on the live app; its password goes through stdin, as `make demo` does."""
+    password = secrets.token_urlsafe(12)
+    live.stack.manage("ensure_admin", "--username", username, stdin=password + "\n")
+    return password
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,6 @@
 """The stage in real Chromium against the real app: presenter mode fits a projector, clickers
 walk the demos, the room is counted, everything on screen stays live, and the rehearsal."""
 
-import secrets
 import time
 import uuid
 from contextlib import nullcontext
@@ -10,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from demos import registry, rehearsal
+from tests.conftest import staff_login
 
 pytestmark = pytest.mark.browser
 
@@ -39,15 +39,7 @@ def projector_cases():
 
 @pytest.fixture(scope="module")
 def staff_password(live) -> str:
-    password = secrets.token_urlsafe(12)
-    live.manage(
-        "shell",
-        "-c",
-        "from django.contrib.auth import get_user_model; U = get_user_model(); "
-        f"u, _ = U.objects.get_or_create(username={STAFF_USER!r}); u.is_staff = True; "
-        f"u.set_password({password!r}); u.save()",
-    )
-    return password
+    return staff_login(live, STAFF_USER)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from conference.presets import PRESETS
 from demos import curtain, registry
-from tests.conftest import wait_until
+from tests.conftest import staff_login, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -24,15 +24,7 @@ PRESENTER = re.compile(r"\bpresenter\b")
 
 @pytest.fixture(scope="module")
 def staff_password(live) -> str:
-    password = secrets.token_urlsafe(12)
-    live.manage(
-        "shell",
-        "-c",
-        "from django.contrib.auth import get_user_model; U = get_user_model(); "
-        f"u, _ = U.objects.get_or_create(username={STAFF_USER!r}); u.is_staff = True; "
-        f"u.set_password({password!r}); u.save()",
-    )
-    return password
+    return staff_login(live, STAFF_USER)
 
 
 @pytest.fixture
