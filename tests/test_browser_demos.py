@@ -1,6 +1,7 @@
 """The four core demos in real Chromium at lag 3 s, against the real app."""
 
 import re
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -171,6 +172,33 @@ def test_pending_shows_steps_disables_resubmit_and_completes_by_push(fresh, new_
     expect(page.locator("[data-write-form] button")).to_be_enabled()
     assert card.get_attribute("hx-trigger") is None, "the polling fallback stops when the order is final"
     assert fresh.query("SELECT count(*) FROM store_event WHERE payload LIKE ?", (f"%{text}%",)) == [(1,)]
+
+
+def test_pending_keeps_its_answer_when_the_final_order_is_pushed_before_the_202_arrives(fresh, new_page):
+    """At lag 0 the replica's push can beat the write's own response to the browser: the
+    pushed fresh form must not cost the 202 its swaps (the naive "Done!", the order card)."""
+    frames = []
+    page = new_page(
+        "/demos/pending/",
+        setup=lambda p: p.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(str(f)))),
+    )
+    held = []
+    page.route("**/demos/pending/write/", lambda route: held.append((route, route.fetch())))
+    text = unique("1 race")
+    page.fill("[data-write-form] input[type=text]", text)
+    page.click("[data-write-form] button")
+    # Playwright runs the handlers above only while the test waits inside one of its calls.
+    wait_until(lambda: page.wait_for_timeout(20) or held, what="the write to reach the server")
+    # Only once the socket has delivered the final order and a fresh form does the 202 arrive.
+    wait_until(lambda: page.wait_for_timeout(20) or any('id="order-form"' in f for f in frames), what="the push")
+    route, response = held[0]
+    route.fulfill(response=response)
+    expect(page.locator("#naive-orders [data-claims=done]", has_text=text)).to_contain_text("Done!")
+    card = page.locator("#orders [data-item-id]", has_text=text)
+    expect(card).to_have_count(1)
+    expect(card).to_have_attribute("data-state", "confirmed")
+    expect(page.locator("[data-write-form] button")).to_be_enabled()
+    expect(page.locator("[data-write-form] button")).to_have_text("Place order")
 
 
 def test_pending_finishes_by_polling_when_push_is_gone(fresh, new_page):

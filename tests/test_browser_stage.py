@@ -94,6 +94,13 @@ def test_presenter_mode_shows_form_panes_and_badge_without_scrolling(fresh, pres
     with page.expect_navigation() if slug == "read-your-writes" else nullcontext():
         page.fill("[data-write-form] input[type=text]", unique("on the projector"))
         page.click("[data-write-form] button")
+    # The write's answer is on screen (it puts the cursor back into the form: Escape below).
+    page.wait_for_function(
+        """() => {
+          const form = document.querySelector("[data-write-form]");
+          return form && !form.classList.contains("htmx-request") && !form.querySelector("input[type=text]").value;
+        }"""
+    )
     page.wait_for_selector("body.is-live")
     for pane in registry.get(slug).panes:
         expect(page.locator(f'[data-pane="{pane}"] [data-item-id]').first).to_be_visible(timeout=15_000)

@@ -22,8 +22,10 @@
   });
   function save() { sessionStorage.setItem(storageKey, JSON.stringify(state)); }
 
+  // The write form behind a request's event, even when it answers into a wrapper around it.
   function writeForm(event) {
-    var elt = event.detail.elt;
+    var config = event.detail.requestConfig;
+    var elt = (config && config.elt) || event.detail.elt;
     return elt.closest ? elt.closest("[data-write-form]") : null;
   }
   function pane(name) { return root.querySelector('[data-pane="' + name + '"]'); }

@@ -28,6 +28,23 @@
     if (!G.writeForm(event) || !orders) { return; }
     orders.querySelectorAll("[data-sending]").forEach(function (card) { card.remove(); });
   });
+  // At lag 0 the final order can be pushed before the 202 reaches the page. Swapping the form
+  // away mid-request would cost the 202 its swaps (htmx looks them up from the request's form),
+  // so the pushed card and fresh form wait until the form's own answer is on screen.
+  var held = [];
+  document.body.addEventListener("htmx:wsBeforeMessage", function (event) {
+    var form = document.querySelector("#order-form [data-write-form]");
+    if (!form || !form.classList.contains("htmx-request")) { return; }
+    if (event.detail.message.indexOf('id="order-form"') < 0) { return; }
+    event.preventDefault();
+    held.push(event.detail.message);
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    if (!G.writeForm(event) || !held.length) { return; }
+    var messages = held;
+    held = [];
+    messages.forEach(function (html) { window.htmx.swap(document.body, html, { swapStyle: "none" }); });
+  });
   // end trick:pending
 
   // The naive side said "Done!" while the order is still pending: that is the lie to count.
