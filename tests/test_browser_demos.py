@@ -1,7 +1,6 @@
 """The four core demos in real Chromium at lag 3 s, against the real app."""
 
 import re
-import time
 import uuid
 from datetime import UTC, datetime
 
