@@ -386,11 +386,6 @@ def page_items(page) -> list[tuple[str, int]]:
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(
-    not LONG,
-    reason="FAULTS_LONG=1 only, until its findings are fixed (a list out of order and a write shown twice "
-    "once each after a restart); tests/test_supervision.py kills Daphne under two open pages in every run",
-)
 def test_killing_daphne_mid_burst_leaves_both_pages_with_every_write_once(quiet, browser):
     quiet.lag(delay_ms=300, jitter_ms=300)
     contexts = [browser.new_context() for _ in range(2)]
