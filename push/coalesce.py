@@ -18,7 +18,7 @@ from kombu.exceptions import KombuError
 from showcase.redis_client import redis_client
 from store import trace
 
-from . import regions
+from . import regions, watchers
 from .channel import send
 
 log = logging.getLogger(__name__)
@@ -37,13 +37,17 @@ def _dirty(region: str) -> str:
     return f"push:dirty:{region}"
 
 
-def changed(*regions: str, here: bool = False) -> None:
-    """`regions` changed: redraw each now if quiet, else once when its window closes.
+def changed(*names: str, here: bool = False) -> None:
+    """The regions `names` changed: redraw each now if quiet, else once when its window closes.
 
     here=True draws a leading redraw in this process (the worker, which already has the data
     at hand); otherwise a task does, so a web request never waits for a render.
     """
-    for region in regions:
+    # Nobody has the others open; whoever opens one next starts with a snapshot.
+    seen = watchers.watched(sorted({regions.group_of(name) for name in names}))
+    for region in names:
+        if regions.group_of(region) not in seen:
+            continue
         try:
             client = redis_client()
             if client.set(_quiet(region), 1, nx=True, px=int(WINDOW_S * 1000)):
@@ -63,6 +67,8 @@ def redraw(region: str) -> None:
     """Render `region` as it is now and push it. Idempotent: a duplicate pushes the same HTML."""
     # Cleared before drawing, so a change that comes in while we draw schedules the next one.
     redis_client().delete(_dirty(region))
+    if not watchers.watched([regions.group_of(region)]):
+        return
     rendered_at = timezone.now()
     group, html = regions.region(region)
     if html:

@@ -7,7 +7,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from demos.groups import CONTROL, LAG, ROOM, session_group
 
-from . import coalesce, regions, room
+from . import coalesce, regions, room, watchers
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -25,6 +25,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         session = self.scope.get("session")
         if session is not None and session.session_key:
             self.joined.append(session_group(session.session_key))
+        # Counted as a watcher of what is redrawn before the snapshots render: see push/watchers.py.
+        self.watching = [g for g in self.joined if g in known]
+        await watchers.beat(self.watching, self.channel_name)
+        self.heartbeat = asyncio.create_task(self._beat())
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
@@ -39,7 +43,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
         if heartbeat := getattr(self, "heartbeat", None):
             heartbeat.cancel()
-            await room.leave(self.member)
+            await watchers.leave(self.watching, self.channel_name)
+        if member := getattr(self, "member", None):
+            await room.leave(member)
             await self._room_changed()
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
@@ -65,13 +71,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # A device is its session; a first visit without one counts by its socket.
         self.member = room.member(session_group(session_key) if session_key else self.channel_name, self.channel_name)
         await room.beat(self.member)
-        self.heartbeat = asyncio.create_task(self._beat())
         await self._room_changed()
 
     async def _beat(self) -> None:
+        """Still here: in every group joined, and in the room for an audience device."""
         while True:
-            await asyncio.sleep(room.HEARTBEAT_S)
-            await room.beat(self.member)
+            await asyncio.sleep(watchers.HEARTBEAT_S)
+            await watchers.beat(self.watching, self.channel_name)
+            if member := getattr(self, "member", None):
+                await room.beat(member)
 
     async def _room_changed(self) -> None:
         """Redrawn by a task, coalesced: a room of phones arriving at once is one redraw."""

@@ -49,6 +49,20 @@ def process_update(process) -> str:
     return demo.progressed(process) if demo and demo.progressed else ""
 
 
+def group_of(name: str) -> str:
+    """The group that shows a region the push layer redraws."""
+    kind, _, arg = name.partition(":")
+    if kind in ("curtain-log", "curtain-replica") or (kind == "timeline" and not arg):
+        return CURTAIN
+    if kind == "timeline":
+        return timeline_group(arg)
+    if kind == "stream":
+        return stream_group(arg)
+    if kind == "room":
+        return ROOM
+    raise ValueError(f"unknown region {name!r}")
+
+
 def region(name: str) -> tuple[str, str]:
     """(group, HTML) of a region the push layer redraws; see push/coalesce.py."""
     kind, _, arg = name.partition(":")

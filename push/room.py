@@ -7,32 +7,18 @@ a socket whose process crashed stops beating and ages out after EXPIRE_S. Member
 """
 
 import time
-import weakref
-from asyncio import AbstractEventLoop, get_running_loop
 from datetime import timedelta
 
-import redis.asyncio
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from showcase.redis_client import redis_client
+from showcase.redis_client import async_redis_client, redis_client
 from store.models import Event
 
 SOCKETS = "room:sockets"
 HEARTBEAT_S = 10
 EXPIRE_S = 3 * HEARTBEAT_S
 WROTE_WITHIN = timedelta(minutes=1)
-
-_clients: "weakref.WeakKeyDictionary[AbstractEventLoop, redis.asyncio.Redis]" = weakref.WeakKeyDictionary()
-
-
-def _async_client() -> redis.asyncio.Redis:
-    """One client per event loop: an asyncio connection belongs to the loop that opened it."""
-    loop = get_running_loop()
-    if loop not in _clients:
-        _clients[loop] = redis.asyncio.Redis.from_url(settings.REDIS_URL, socket_timeout=0.5)
-    return _clients[loop]
 
 
 def member(device: str, channel_name: str) -> str:
@@ -41,11 +27,11 @@ def member(device: str, channel_name: str) -> str:
 
 async def beat(name: str) -> None:
     """Arrive, or say "still here": the score is the time of the last heartbeat."""
-    await _async_client().zadd(SOCKETS, {name: time.time()})
+    await async_redis_client().zadd(SOCKETS, {name: time.time()})
 
 
 async def leave(name: str) -> None:
-    await _async_client().zrem(SOCKETS, name)
+    await async_redis_client().zrem(SOCKETS, name)
 
 
 def devices_now() -> int:

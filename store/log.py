@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from . import signals
 from .models import Delivery, Event, LagSettings, Replica
-from .tasks import enqueue_event
+from .tasks import enqueue_appended
 
 MAX_TEXT = 140
 MAX_KEY = 64
@@ -117,18 +117,16 @@ def append(
                 verdict="" if refusable else "ok",
             )
             lag = LagSettings.load()
-            Delivery.objects.bulk_create(
-                Delivery(
-                    event=event,
-                    replica=replica,
-                    due_at=event.accepted_at + lag.due_after(replica),
-                )
+            # Sent to the broker once the commit is durable, and recorded as sent right here.
+            sent = {} if lag.paused else {"enqueued_at": now, "last_enqueued_at": now, "enqueue_count": 1}
+            deliveries = Delivery.objects.bulk_create(
+                Delivery(event=event, replica=replica, due_at=event.accepted_at + lag.due_after(replica), **sent)
                 for replica in Replica.serving(stream)
             )
             if not lag.paused:
                 # Robust: once committed the write stands, whatever befalls its reminders (the
                 # sweeper re-sends them); an error here must not turn a 202 into a 500.
-                transaction.on_commit(lambda: enqueue_event(event.pk), robust=True)
+                transaction.on_commit(lambda: enqueue_appended(deliveries), robust=True)
             signals.announce_on_commit(signals.accepted, event=event)
     except IntegrityError:
         # A concurrent double submit won the race for the key.

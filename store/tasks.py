@@ -27,12 +27,10 @@ def apply_event(replica_name: str, position: int) -> int:
     return len(settled)
 
 
-def enqueue(deliveries) -> None:
-    """Send each delivery to the broker with the countdown left until its due time.
-
-    With the broker down the write still stands: it is in the log, and the sweeper sends it
-    once the broker is back.
-    """
+def dispatch(deliveries) -> list[int]:
+    """Send each delivery to the broker with the countdown left until its due time; return the
+    ids sent. With the broker down the write still stands: it is in the log, and the sweeper
+    sends it once the broker is back."""
     now = timezone.now()
     sent = []
     for delivery in deliveries:
@@ -43,7 +41,14 @@ def enqueue(deliveries) -> None:
             logger.warning("broker unreachable, the sweeper will send #%s later: %s", delivery.event_id, error)
             break
         sent.append(delivery.pk)
-    # One statement for the whole batch: this runs on every write.
+    return sent
+
+
+def enqueue(deliveries) -> None:
+    """Send the deliveries and record that they were sent (the sweeper, heal)."""
+    now = timezone.now()
+    sent = dispatch(deliveries)
+    # One statement for the whole batch.
     Delivery.objects.filter(pk__in=sent).update(
         enqueued_at=Coalesce(F("enqueued_at"), now),
         last_enqueued_at=now,
@@ -51,8 +56,15 @@ def enqueue(deliveries) -> None:
     )
 
 
-def enqueue_event(position: int) -> None:
-    enqueue(Delivery.objects.filter(event_id=position, state=Delivery.QUEUED))
+def enqueue_appended(deliveries: list[Delivery]) -> None:
+    """After an append's commit: send its deliveries, which the append already recorded as sent
+    in its own transaction (one write fewer on every write). One the broker refused is
+    unrecorded again, so the sweeper sends it once it is overdue."""
+    sent = set(dispatch(deliveries))
+    if unsent := [d.pk for d in deliveries if d.pk not in sent]:
+        Delivery.objects.filter(pk__in=unsent, enqueue_count=1).update(
+            enqueued_at=None, last_enqueued_at=None, enqueue_count=0
+        )
 
 
 @shared_task

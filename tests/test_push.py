@@ -1,7 +1,7 @@
 """The websocket consumer over the real Redis channel layer."""
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import path
 
+from push import watchers
 from push.consumers import LiveConsumer
 from store import lag, projector, signals
 from store.data import ensure_replicas
@@ -47,6 +48,23 @@ def test_connect_sends_a_snapshot_of_each_group():
         await comm.disconnect()
 
     async_to_sync(run)()
+
+
+def test_a_socket_watches_the_groups_it_joined_until_it_closes():
+    ensure_replicas()
+
+    async def run():
+        comm = communicator("g=curtain&g=timeline.push&g=nonsense")
+        await comm.connect()
+        await receive_until(comm, 'id="event-log"')
+        watching = await sync_to_async(watchers.watched)(["curtain", "timeline.push", "lag", "nonsense", "room"])
+        await comm.disconnect()
+        after = await sync_to_async(watchers.watched)(["curtain", "timeline.push", "lag"])
+        return watching, after
+
+    watching, after = async_to_sync(run)()
+    assert watching == {"curtain", "timeline.push", "lag"}
+    assert after == set()
 
 
 def test_a_lag_change_in_the_store_reaches_the_socket_through_redis():

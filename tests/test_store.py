@@ -161,10 +161,28 @@ def test_sweeper_re_enqueues_only_deliveries_overdue_by_the_grace(settings):
     long_ago = timezone.now() - timedelta(seconds=5)
     Delivery.objects.filter(event=overdue).update(due_at=long_ago, last_enqueued_at=long_ago)
     assert tasks.sweep() == len(Replica.serving("curtain"))
-    assert set(Delivery.objects.filter(enqueue_count=1).values_list("event_id", flat=True)) == {overdue.pk}
+    # Each append recorded its deliveries as sent once; the sweeper sent the overdue ones again.
+    assert set(Delivery.objects.filter(enqueue_count=2).values_list("event_id", flat=True)) == {overdue.pk}
     # Just re-enqueued: the next sweep leaves it alone for another grace period.
     assert tasks.sweep() == 0
-    assert Delivery.objects.get(event=recent, replica="fast").enqueue_count == 0
+    assert Delivery.objects.get(event=recent, replica="fast").enqueue_count == 1
+
+
+def test_a_delivery_the_broker_refused_after_the_append_is_left_to_the_sweeper(settings, monkeypatch):
+    settings.SWEEP_GRACE_MS = 0
+    event = factories.write("while the broker is down")
+    deliveries = list(Delivery.objects.filter(event=event))
+    assert {d.enqueue_count for d in deliveries} == {1}, "the append records its deliveries as sent"
+
+    def refuse(*args, **kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(tasks.apply_event, "apply_async", refuse)
+    tasks.enqueue_appended(deliveries)
+    assert set(Delivery.objects.filter(event=event).values_list("enqueue_count", "last_enqueued_at")) == {(0, None)}
+    monkeypatch.undo()
+    Delivery.objects.filter(event=event).update(due_at=timezone.now() - timedelta(seconds=1))
+    assert tasks.sweep() == len(deliveries)
 
 
 def test_sweeper_does_nothing_during_a_partition(settings):

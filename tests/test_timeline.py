@@ -4,6 +4,7 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.test import Client
 
 from demos import seen, timeline
@@ -210,11 +211,12 @@ def test_seen_needs_a_csrf_token():
 
 
 def test_redraws_are_coalesced_across_a_burst_of_changes(monkeypatch):
-    from push import coalesce
+    from push import coalesce, watchers
     from showcase.redis_client import redis_client
 
     regions = ["timeline:", "timeline:optimistic", "timeline:push"]
     redis_client().delete(*(f"push:{f}:{r}" for r in regions for f in ("quiet", "dirty")))
+    async_to_sync(watchers.beat)(["curtain", "timeline.optimistic", "timeline.push"], "a-page")
     leading, trailing = [], []
     monkeypatch.setattr(coalesce, "WINDOW_S", 10)  # one window for the whole burst, however slow the machine
     monkeypatch.setattr(coalesce.redraw, "delay", lambda region: leading.append(region))
@@ -231,3 +233,23 @@ def test_redraws_are_coalesced_across_a_burst_of_changes(monkeypatch):
     assert sent[0][0] == "timeline.optimistic" and 'id="timeline-optimistic"' in sent[0][1]
     coalesce.changed("timeline:optimistic")
     assert sorted(trailing) == ["timeline:", "timeline:optimistic", "timeline:optimistic"]
+
+
+def test_a_region_nobody_has_open_is_not_drawn_until_someone_opens_it(monkeypatch):
+    from push import coalesce, watchers
+    from showcase.redis_client import redis_client
+
+    redis_client().delete("push:quiet:timeline:pending", "push:dirty:timeline:pending", "watch:timeline.pending")
+    drawn, sent = [], []
+    monkeypatch.setattr(coalesce.redraw, "delay", lambda region: drawn.append(region))
+    monkeypatch.setattr(coalesce.redraw, "apply_async", lambda args, countdown: drawn.append(args[0]))
+    monkeypatch.setattr("push.coalesce.send", lambda group, html: sent.append(group))
+    coalesce.changed("timeline:pending")
+    coalesce.redraw("timeline:pending")  # one already queued when the last page closed
+    assert drawn == [] and sent == []
+    async_to_sync(watchers.beat)(["timeline.pending"], "a-page")
+    coalesce.changed("timeline:pending")
+    coalesce.redraw("timeline:pending")
+    assert drawn == ["timeline:pending"] and sent == ["timeline.pending"]
+    async_to_sync(watchers.leave)(["timeline.pending"], "a-page")
+    assert watchers.watched(["timeline.pending"]) == set()
