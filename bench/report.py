@@ -103,6 +103,7 @@ def main() -> None:
         md += ["## Push fan-out (push demo's group, lag 0)", "", *fanout_table(fan), "", "![fan-out](report.svg)", ""]
         writes = throughput.measure(app, 400, 16)
         md += ["## Writes at lag 0", "", say(throughput.report(writes)), ""]
+    md += ["## Scale-out: PostgreSQL, 2 Daphne, 2 workers", "", "```", say(run_module("bench.scale_out")), "```", ""]
     md += ["## Click → visible feedback", "", "```", say(run_module("bench.feedback")), "```", ""]
     md += ["## Apply lag", "", "```", say(run_module("bench.apply_lag")), "```", ""]
     memory = soak.measure(full)

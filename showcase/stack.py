@@ -35,6 +35,8 @@ from showcase.network import lan_address
 from showcase.restarts import RESTARTS_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
+DAPHNE = [sys.executable, "-m", "daphne"]
+ASGI_APP = "showcase.asgi:application"
 PR_SET_PDEATHSIG = 1
 VAR = Path(os.environ.get("SHOWCASE_VAR_DIR", ROOT / "var"))
 
@@ -112,6 +114,8 @@ class Stack:
     restarts: list[dict] = field(default_factory=list)
     gave_up: str | None = None
     _commands: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _pass_fds: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
+    _listener: socket.socket | None = field(default=None, repr=False)
     _started: dict[str, float] = field(default_factory=dict, repr=False)
     _fast_crashes: dict[str, int] = field(default_factory=dict, repr=False)
     _restart_due: dict[str, float] = field(default_factory=dict, repr=False)
@@ -138,7 +142,7 @@ class Stack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         return open(self.log_dir / f"{name}.log", "ab")
 
-    def spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+    def spawn(self, name: str, args: list[str], pass_fds: tuple[int, ...] = ()) -> subprocess.Popen:
         out = self._log(name)
         proc = subprocess.Popen(
             args,
@@ -147,12 +151,14 @@ class Stack:
             stdout=out,
             stderr=subprocess.STDOUT if out else None,
             preexec_fn=_die_with_parent,
+            pass_fds=pass_fds,
         )
         if out:
             out.close()  # the child holds its own copy
         with self._lock:
             self.procs[name] = proc
             self._commands[name] = args
+            self._pass_fds[name] = pass_fds
             self._started[name] = time.monotonic()
             self._restart_due.pop(name, None)
         return proc
@@ -233,20 +239,24 @@ class Stack:
         )
 
     def start_web(self) -> subprocess.Popen:
-        proc = self.spawn(
-            "web",
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                self.host,
-                "-p",
-                str(self.port),
-                *self.proxy_flags(),
-                "showcase.asgi:application",
-            ],
-        )
+        """Daphne on host:port; with WEB_PROCESSES=n, n Daphne processes accepting on one
+        listening socket this process opens and hands down (Daphne's --fd, as Channels'
+        deployment notes describe): web, web2, ... Their sockets meet in the Redis channel layer."""
+        processes = max(1, int(self.env().get("WEB_PROCESSES", "1")))
+        if processes == 1:
+            proc = self.spawn("web", [*DAPHNE, "-b", self.host, "-p", str(self.port), *self.proxy_flags(), ASGI_APP])
+        else:
+            if self._listener is None:
+                family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+                self._listener = socket.socket(family, socket.SOCK_STREAM)
+                self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                self._listener.bind((self.host, self.port))
+                self._listener.listen(1024)
+                self._listener.set_inheritable(True)
+            fd = self._listener.fileno()
+            args = [*DAPHNE, "--fd", str(fd), *self.proxy_flags(), ASGI_APP]
+            procs = [self.spawn("web" if i == 0 else f"web{i + 1}", args, (fd,)) for i in range(processes)]
+            proc = procs[0]
         check_host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
         wait_for(lambda: port_open(check_host, self.port), 30, "web server", proc)
         return proc
@@ -271,7 +281,8 @@ class Stack:
         if prepare:
             self.manage("migrate", "--noinput")
             self.manage("seed")
-        self.start_worker()
+        for i in range(max(1, int(self.env().get("WORKER_PROCESSES", "1")))):
+            self.start_worker("worker" if i == 0 else f"worker{i + 1}")
         self.start_sweeper()
         self.start_web()
 
@@ -322,7 +333,7 @@ class Stack:
         return time.monotonic() - self._started[name]
 
     def _restart(self, name: str) -> None:
-        self.spawn(name, self._commands[name])
+        self.spawn(name, self._commands[name], self._pass_fds.get(name, ()))
 
     def _last_log_line(self, name: str) -> str:
         path = self.log_dir / f"{name}.log" if self.log_dir else None
@@ -370,8 +381,9 @@ class Stack:
             names = (
                 [name]
                 if name
-                else [n for n in ("web", "sweeper") if n in self.procs]
-                + [n for n in self.procs if n not in ("web", "sweeper", "redis")]
+                else [n for n in self.procs if n.startswith("web")]
+                + [n for n in ("sweeper",) if n in self.procs]
+                + [n for n in self.procs if not n.startswith(("web", "sweeper", "redis"))]
                 + (["redis"] if "redis" in self.procs else [])
             )
             stopping = [self.procs.pop(n, None) for n in names]
@@ -392,6 +404,9 @@ class Stack:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
             _reap_group(proc)
+        if name is None and self._listener is not None:
+            self._listener.close()
+            self._listener = None
 
 
 def _reap_group(proc: subprocess.Popen) -> None:
