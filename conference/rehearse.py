@@ -57,6 +57,7 @@ def stage_for(demo: registry.Demo, page, open_page, settings_now: LagSettings, e
         texts=tuple(f"{text} ({stamp})" for text in demo.scenario.texts),
         delay_ms=settings_now.delay_ms + replica_extra,
         bound_ms=worst + MARGIN_MS,
+        lag_ms=settings_now.delay_ms,
         open_page=open_page,
     )
 
