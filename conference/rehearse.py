@@ -112,6 +112,7 @@ def rehearse_one(browser, url: str, demo: registry.Demo, settings_now, extra, ou
     out(
         f"{'PASS' if report.ok else 'FAIL'}  {demo.order:>3} {demo.title} ({demo.slug}, {name}, {report.seconds:.0f} s)"
     )
+    width = max([6, *(len(v.pane) for v in verdicts)])
     for verdict in verdicts:
-        out(f"      {'ok ' if verdict.ok else 'BAD'}  {verdict.pane:<6} {verdict.said}")
+        out(f"      {'ok ' if verdict.ok else 'BAD'}  {verdict.pane:<{width}} {verdict.said}")
     return report
