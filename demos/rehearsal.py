@@ -392,7 +392,7 @@ def monotonic_reads(stage: Stage) -> list[Verdict]:
         said = f"went back in time: “{b['source']}” showed up to #{b['top']} after “{a['source']}” showed #{a['top']}"
         stage.say("naive", counted is not None, said + ", and counted it")
     else:
-        stage.say("naive", True, "never went back at this lag: its replicas' lags too close for reads a second apart")
+        stage.say("naive", True, "never went back this time: its replicas' lags too close for reads a second apart")
     back = [(a, b) for a, b in pairs(trick) if b["top"] < a["top"] or b["watermark"] < a["watermark"]]
     counted = "went back in time" in page.locator('[data-pane="trick"] [data-anomaly-list]').inner_text()
     skipped = sum(r["skipped"] for r in trick)
@@ -469,7 +469,8 @@ def consistent_prefix(stage: Stage) -> list[Verdict]:
         text = stage.texts[keys.index(early[0])]
         stage.say("naive", counted is not None, f"showed “{text}” before the post it follows, and counted it")
     else:
-        stage.say("naive", True, "no post overtook the one before it at this lag (that takes reorder, or more jitter)")
+        said = "no post overtook the one before it this time (that takes reorder or jitter, and luck)"
+        stage.say("naive", True, said)
     early = [k for k in keys if k in seen["trick"]["early"]]
     counted = "answer before its question" in page.locator('[data-pane="trick"] [data-anomaly-list]').inner_text()
     gaps = ", ".join(f"#{gap}" for gap in seen["gaps"])
@@ -673,14 +674,15 @@ def kept(guarantee: str, reads: list[dict], runs: list[float], bound: int, final
     promise, before = PROMISES.get(guarantee, "within what it allows"), (0, 0)
     for read in reads:
         if read["score"] not in read["allowed"] or not keeps(guarantee, read, before, runs, bound):
-            return False, f"read {read['score']} with {read['written']} runs written: not {promise}"
+            runs = f"{read['written']} run{'' if read['written'] == 1 else 's'}"
+            return False, f"read {read['score']} with {runs} written: not {promise}"
         before = score(read)
     if not final:
         return False, f"never reached the final score: its last read was {reads[-1]['score'] if reads else 'none'}"
     said = f"{len(reads)} reads, each {promise}; ended at {final}"
     if guarantee == "eventual":
         never = sorted({r["score"] for r in reads if score(r) not in prefix_scores(r["written"])})
-        said += f"; showed {', '.join(never)}, never the score" if never else "; only real scores, at this lag"
+        said += f"; showed {' and '.join(never)}, never the score" if never else "; only real scores this time"
     return bool(reads), said
 
 
