@@ -383,7 +383,7 @@ def monotonic_reads(stage: Stage) -> list[Verdict]:
     naive, trick = reads["naive"], reads["trick"]
     sources = [r["source"] for r in naive]
     in_turn = len(rotation) > 1 and set(sources) == set(rotation) and all(a != b for a, b in pairs(sources))
-    said = f"read in turn from {', '.join(rotation) or 'nowhere'}; all of them had every comment {seconds(took)} after"
+    said = f"read in turn from {', '.join(rotation) or 'nowhere'}; each had all comments {seconds(took)} after the last"
     stage.say("naive", in_turn and took is not None, said)
     back = [(a, b) for a, b in pairs(naive) if b["top"] < a["top"]]
     if back:
