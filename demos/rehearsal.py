@@ -5,6 +5,9 @@ through these; the browser tests run the same command.
 A check takes a `Stage` (a Playwright page on the demo, the scenario's texts, the lag) and
 returns one `Verdict` per promise. A demo declares its own with `rehearsal=` (demos/registry.py);
 one without gets `generic`. Checks only use the page: no import of the browser library here.
+Where a promise is about what happened between two looks (a read that went back in time, an
+answer shown before its question, a step pushed while it ran), a small script in the page
+records every drawing, and the check judges the record. Every wait has a deadline.
 """
 
 from __future__ import annotations
