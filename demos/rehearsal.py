@@ -406,7 +406,8 @@ def monotonic_reads(stage: Stage) -> list[Verdict]:
         a, b = back[0]
         said = f"went back in time: “{b['source']}” showed up to #{b['top']} after “{a['source']}” showed #{a['top']}"
     else:
-        said = f"never went back in {len(trick)} reads; passed over a staler replica {skipped} times"
+        times = "once" if skipped == 1 else f"{skipped} times"
+        said = f"never went back in {len(trick)} reads; passed over a staler replica {times}"
     stage.say("trick", not back and not counted, said)
     has_all = bool(trick) and all(key in trick[-1]["keys"] for key in keys)
     stage.say("trick", has_all, f"shows every comment, read from “{trick[-1]['source'] if trick else 'nowhere'}”")
