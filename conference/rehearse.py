@@ -57,6 +57,7 @@ def stage_for(demo: registry.Demo, page, open_page, settings_now: LagSettings, e
         texts=tuple(f"{text} ({stamp})" for text in demo.scenario.texts),
         delay_ms=settings_now.delay_ms + replica_extra,
         bound_ms=worst + MARGIN_MS,
+        lag_ms=settings_now.delay_ms,
         open_page=open_page,
     )
 
@@ -111,6 +112,7 @@ def rehearse_one(browser, url: str, demo: registry.Demo, settings_now, extra, ou
     out(
         f"{'PASS' if report.ok else 'FAIL'}  {demo.order:>3} {demo.title} ({demo.slug}, {name}, {report.seconds:.0f} s)"
     )
+    width = max([6, *(len(v.pane) for v in verdicts)])
     for verdict in verdicts:
-        out(f"      {'ok ' if verdict.ok else 'BAD'}  {verdict.pane:<6} {verdict.said}")
+        out(f"      {'ok ' if verdict.ok else 'BAD'}  {verdict.pane:<{width}} {verdict.said}")
     return report

@@ -1,6 +1,7 @@
 """The stage in real Chromium against the real app: presenter mode fits a projector, clickers
 walk the demos, the room is counted, everything on screen stays live, and the rehearsal."""
 
+import re
 import time
 import uuid
 from contextlib import nullcontext
@@ -287,17 +288,64 @@ def test_the_generic_rehearsal_check_passes_a_working_demo_and_fails_a_silent_on
     assert not all(v.ok for v in rehearsal.generic(stage))
 
 
-# The demos that declare their own check; the newer ones (cap, business process, the session
-# guarantees, conflicts, baseball) have none yet, and the generic one does not fit their panes.
-CHECKED = [d.slug for d in registry.live() if d.rehearsal]
+def reads_eventual_for_strong(route) -> None:
+    route.continue_(url=route.request.url.replace("/read/strong/", "/read/eventual/"))
 
 
+def forgets_what_it_saw(route) -> None:
+    route.continue_(url=re.sub(r"seen=\d+", "seen=0", route.request.url))
+
+
+# A pane broken in the page, and its check must say so: (demo, requests to break, how, the
+# pane, the lag, the replicas' extra lags). The strong reader reading the as-it-arrives
+# replica still gets answers within the allowed scores the server sends along, so only the
+# check's own judgement of each read catches it; the monotonic reader that forgets what it saw
+# is the naive one, and goes back in time as soon as the replicas lag seconds apart.
+BREAKS = {
+    "baseball-strong-reads-a-lagging-replica": (
+        "baseball",
+        re.compile(r"/demos/baseball/read/strong/"),
+        reads_eventual_for_strong,
+        "strong",
+        1500,
+        (),
+    ),
+    "monotonic-reads-trick-forgets-what-it-saw": (
+        "monotonic-reads",
+        re.compile(r"/demos/monotonic-reads/trick/"),
+        forgets_what_it_saw,
+        "trick",
+        500,
+        ("medium=3000", "slow=8000"),
+    ),
+}
+
+
+@pytest.mark.parametrize("broken", list(BREAKS))
+def test_a_demo_check_fails_the_pane_that_breaks_its_promise(fresh, new_page, broken):
+    slug, requests, handler, pane, delay_ms, replicas = BREAKS[broken]
+    fresh.manage("lag", "--delay-ms", str(delay_ms), *(arg for r in replicas for arg in ("--replica-lag", r)))
+    page = new_page(f"/demos/{slug}/", setup=lambda page: page.route(requests, handler))
+    texts = tuple(unique(text) for text in registry.get(slug).scenario.texts)
+    stage = rehearsal.Stage(page=page, texts=texts, delay_ms=delay_ms, bound_ms=20_000, lag_ms=delay_ms)
+    verdicts = registry.get(slug).rehearsal(stage)
+    print("\n" + "\n".join(f"{'ok ' if v.ok else 'BAD'} {v.pane}: {v.said}" for v in verdicts))
+    assert [v for v in verdicts if v.pane == pane and not v.ok], f"the check passed a broken {pane} pane"
+
+
+# Every live demo: each declares its own check (demos/rehearsal.py), so a full rehearsal is the
+# talk from its first demo to its last.
+CHECKED = [d.slug for d in registry.live()]
+
+
+@pytest.mark.timeout(600)
 def test_rehearse_runs_every_checked_demo_in_order_and_reports_each_pane(fresh):
     fresh.lag(delay_ms=1500, jitter_ms=200, failure_rate=0.0, replica_lag="slow=1000")
     report = fresh.manage("rehearse", "--url", fresh.url, "--only", ",".join(CHECKED))
     print("\n" + report)
     lines = [line for line in report.splitlines() if line.startswith(("PASS", "FAIL"))]
-    assert len(CHECKED) >= 4
+    assert len(CHECKED) >= 10
+    assert all(registry.get(slug).rehearsal for slug in CHECKED), "a demo without a check of its own"
     assert [line.split("(")[1].split(",")[0] for line in lines] == CHECKED
     assert all(line.startswith("PASS") for line in lines), report
     assert f"{len(CHECKED)} of {len(CHECKED)} demos kept every promise" in report

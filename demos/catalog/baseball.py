@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from store import log
 
-from .. import code, ratelimit, registry, scoreboard
+from .. import code, ratelimit, registry, rehearsal, scoreboard
 from ..fragments import timeline
 from ..scenario import Scenario, lag
 
@@ -113,6 +113,7 @@ DEMO = registry.register(
             code.javascript(SCRIPT, "baseball"),
         ],
         script=SCRIPT,
+        rehearsal=rehearsal.baseball,
         panes=tuple(scoreboard.GUARANTEES),
     )
 )

@@ -22,7 +22,7 @@ from store import log, process
 from store.log import session_ref
 from store.models import Process
 
-from .. import code, ratelimit, registry, writes
+from .. import code, ratelimit, registry, rehearsal, writes
 from ..scenario import Scenario, lag
 
 SLUG = "business-process"
@@ -213,5 +213,6 @@ DEMO = registry.register(
             code.javascript(SCRIPT, "checkout"),
         ],
         script=SCRIPT,
+        rehearsal=rehearsal.business_process,
     )
 )

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from store import log, quorum
 from store.models import Delivery, Event
 
-from .. import code, fragments, ratelimit, reads, registry, writes
+from .. import code, fragments, ratelimit, reads, registry, rehearsal, writes
 from ..scenario import Scenario, lag
 
 SLUG = "cap"
@@ -248,6 +248,7 @@ DEMO = registry.register(
             code.javascript(SCRIPT, "cap"),
         ],
         script=SCRIPT,
+        rehearsal=rehearsal.cap,
         panes=("cp", "ap"),
     )
 )

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from store import guard, log
 from store.models import Delivery, Event
 
-from .. import code, fragments, ratelimit, registry, writes
+from .. import code, fragments, ratelimit, registry, rehearsal, writes
 from ..scenario import Scenario, lag
 
 SLUG = "conflicts"
@@ -526,5 +526,6 @@ DEMO = registry.register(
         ),
         snippets=lambda: [code.python(buy_trick), code.python(guard.append_if), code.python(edit_trick)],
         script=SCRIPT,
+        rehearsal=rehearsal.conflicts,
     )
 )

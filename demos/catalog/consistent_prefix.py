@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import code, guarantees, registry, writes
+from .. import code, guarantees, registry, rehearsal, writes
 from ..fragments import timeline
 from ..scenario import Scenario, lag
 
@@ -64,5 +64,6 @@ DEMO = registry.register(
         ),
         snippets=lambda: [code.python(guarantees.in_log_order), code.python(pushed)],
         script=SCRIPT,
+        rehearsal=rehearsal.consistent_prefix,
     )
 )

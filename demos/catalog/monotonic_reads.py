@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import code, guarantees, registry, writes
+from .. import code, guarantees, registry, rehearsal, writes
 from ..fragments import timeline
 from ..scenario import Scenario, lag
 
@@ -75,5 +75,6 @@ DEMO = registry.register(
         ),
         snippets=lambda: [code.python(guarantees.monotonic), code.javascript(SCRIPT, "monotonic-reads")],
         script=SCRIPT,
+        rehearsal=rehearsal.monotonic_reads,
     )
 )
