@@ -284,8 +284,13 @@ def optimistic(stage: Stage) -> list[Verdict]:
     page = stage.page
     for text in stage.texts:
         key = stage.write(text)
-        at_once = stage.wait(stage.item("trick", key).and_(page.locator("[data-state=pending]")), 2000)
-        stage.say("trick", at_once is not None, f"“{text}” shown pending {seconds(at_once)} after the click")
+        at_once = stage.wait(stage.item("trick", key), 2000)
+        pending = at_once is not None and stage.item("trick", key).get_attribute("data-state") == "pending"
+        if pending or stage.lagging:
+            stage.say("trick", pending, f"“{text}” shown pending {seconds(at_once)} after the click")
+        else:  # below a visible lag the push can beat the first look: pending for less than a glance
+            shown = f"“{text}” shown {seconds(at_once)} after the click, already confirmed"
+            stage.say("trick", at_once is not None, shown)
         if stage.lagging:
             spinner = stage.wait(page.locator('[data-pane="naive"] .busy'), 2000)
             absent = stage.item("naive", key).count() == 0
