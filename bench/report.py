@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import fanout, healthz, pageload, soak, throughput
+from bench import fanout, healthz, page_bytes, pageload, soak, throughput
 from bench.common import running_app
 
 HERE = Path(__file__).resolve().parent
@@ -103,6 +103,9 @@ def main() -> None:
         md += ["## Push fan-out (push demo's group, lag 0)", "", *fanout_table(fan), "", "![fan-out](report.svg)", ""]
         writes = throughput.measure(app, 400, 16)
         md += ["## Writes at lag 0", "", say(throughput.report(writes)), ""]
+        per_page = page_bytes.measure(app, 10)
+        heading = "## Bytes per socket per write, by demo page (a write every 250 ms)"
+        md += [heading, "", say(page_bytes.report(per_page)), ""]
     md += ["## Scale-out: PostgreSQL, 2 Daphne, 2 workers", "", "```", say(run_module("bench.scale_out")), "```", ""]
     md += ["## Click → visible feedback", "", "```", say(run_module("bench.feedback")), "```", ""]
     md += ["## Apply lag", "", "```", say(run_module("bench.apply_lag")), "```", ""]
