@@ -1,5 +1,5 @@
 """Coalesced redraws: a pushed region is redrawn at once when things are quiet, and at most
-about every WINDOW_S under load, however fast writes arrive.
+about every WINDOW_S (timelines: TIMELINE_WINDOW_S) under load, however fast writes arrive.
 
 Rendering a list or a timeline costs far more than a write; drawing it on every accept and
 apply would cap the store at a few dozen writes a second. The first change in a quiet moment
@@ -24,6 +24,15 @@ from .channel import send
 log = logging.getLogger(__name__)
 
 WINDOW_S = 0.2
+# A timeline is the biggest fragment (an SVG of eight lanes, ~15 KB) and every apply and seen
+# mark changes it: on its own, wider window a laptop gets about one a second under load.
+TIMELINE_WINDOW_S = 1.0
+
+
+def window_s(region: str) -> float:
+    return TIMELINE_WINDOW_S if region.startswith("timeline:") else WINDOW_S
+
+
 # Only a safety net: a trailing redraw clears its flag when it starts; a lost one blocks the
 # next trailing redraw for this long at most (leading redraws go on regardless).
 DIRTY_TTL_S = 5
@@ -50,13 +59,13 @@ def changed(*names: str, here: bool = False) -> None:
             continue
         try:
             client = redis_client()
-            if client.set(_quiet(region), 1, nx=True, px=int(WINDOW_S * 1000)):
+            if client.set(_quiet(region), 1, nx=True, px=int(window_s(region) * 1000)):
                 if here:
                     redraw(region)
                 else:
                     redraw.delay(region)
             elif client.set(_dirty(region), 1, nx=True, ex=DIRTY_TTL_S):
-                redraw.apply_async((region,), countdown=WINDOW_S)
+                redraw.apply_async((region,), countdown=window_s(region))
         except (redis.RedisError, KombuError, OSError):
             # A picture of the writes must never fail a write or an apply.
             log.warning("redraw of %s not scheduled", region, exc_info=True)

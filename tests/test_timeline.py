@@ -218,7 +218,7 @@ def test_redraws_are_coalesced_across_a_burst_of_changes(monkeypatch):
     redis_client().delete(*(f"push:{f}:{r}" for r in regions for f in ("quiet", "dirty")))
     async_to_sync(watchers.beat)(["curtain", "timeline.optimistic", "timeline.push"], "a-page")
     leading, trailing = [], []
-    monkeypatch.setattr(coalesce, "WINDOW_S", 10)  # one window for the whole burst, however slow the machine
+    monkeypatch.setattr(coalesce, "TIMELINE_WINDOW_S", 10)  # one window for the whole burst, however slow the machine
     monkeypatch.setattr(coalesce.redraw, "delay", lambda region: leading.append(region))
     monkeypatch.setattr(coalesce.redraw, "apply_async", lambda args, countdown: trailing.append(args[0]))
     for _ in range(50):
