@@ -249,5 +249,6 @@ DEMO = registry.register(
         ],
         script=SCRIPT,
         panes=("cp", "ap"),
+        markup=registry.Markup(lead="ap"),
     )
 )
