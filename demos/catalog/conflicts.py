@@ -526,7 +526,7 @@ DEMO = registry.register(
         ),
         snippets=lambda: [code.python(buy_trick), code.python(guard.append_if), code.python(edit_trick)],
         script=SCRIPT,
-        # A pane lists the shop's orders first, then the note's edits.
-        markup=registry.Markup(item=".orders [data-item-id]"),
+        # A pane lists this sale's orders first (earlier sales folded), then the note's edits.
+        markup=registry.Markup(item=".shop > .orders > [data-item-id]"),
     )
 )
