@@ -123,7 +123,8 @@ async def stack_run(app, n: int, writes: int) -> dict:
         (applied,) = app.query(
             "SELECT applied_at FROM store_delivery WHERE event_id = ? AND replica_id = 'fast'", (position,)
         )[0]
-        sent_at[marker] = datetime.fromisoformat(applied).timestamp()
+        # SQLite hands back text, PostgreSQL a datetime.
+        sent_at[marker] = (applied if isinstance(applied, datetime) else datetime.fromisoformat(applied)).timestamp()
     frame = sockets[0].last_frame
     item = next((m.group(0) for m in ITEM.finditer(frame) if markers[-1] in m.group(0)), "")
     for s in sockets:

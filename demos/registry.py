@@ -21,6 +21,18 @@ CATALOG = "demos.catalog"
 
 
 @dataclass(frozen=True)
+class Markup:
+    """Where a demo page's parts are, for checks that drive it in a browser. The defaults are
+    DESIGN's markup contract; a page of another shape (a button that plays a game, readers
+    named by their guarantee) says so here."""
+
+    write: str = "[data-write-form]"  # a form with a text field and a button, or one button
+    pane: str = "data-pane"  # the attribute whose value is one of the demo's `panes`
+    item: str = "[data-item-id]"  # an entry of the list a pane shows first
+    lead: str = "trick"  # the pane a phone shows first
+
+
+@dataclass(frozen=True)
 class Demo:
     slug: str
     title: str
@@ -42,6 +54,7 @@ class Demo:
     snippets: Callable[[], list[Snippet]] = field(default=lambda: [])  # the trick's key code
     script: str = ""  # the trick's browser half, a path under static/
     panes: tuple[str, ...] = ("naive", "trick")
+    markup: Markup = Markup()
     # Checks, in a real browser, that each pane keeps its promise (demos/rehearsal.py); None: generic.
     rehearsal: Callable[..., list] | None = None
 

@@ -115,5 +115,7 @@ DEMO = registry.register(
         script=SCRIPT,
         rehearsal=rehearsal.baseball,
         panes=tuple(scoreboard.GUARANTEES),
+        # Play writes the whole game; each reader lists the scores it read, newest first.
+        markup=registry.Markup(write="[data-play]", pane="data-guarantee", item="[data-history] > li", lead="strong"),
     )
 )

@@ -250,5 +250,6 @@ DEMO = registry.register(
         script=SCRIPT,
         rehearsal=rehearsal.cap,
         panes=("cp", "ap"),
+        markup=registry.Markup(lead="ap"),
     )
 )

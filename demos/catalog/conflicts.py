@@ -527,5 +527,7 @@ DEMO = registry.register(
         snippets=lambda: [code.python(buy_trick), code.python(guard.append_if), code.python(edit_trick)],
         script=SCRIPT,
         rehearsal=rehearsal.conflicts,
+        # A pane lists this sale's orders first (earlier sales folded), then the note's edits.
+        markup=registry.Markup(item=".shop > .orders > [data-item-id]"),
     )
 )

@@ -36,11 +36,14 @@
     var guarantee = pane.dataset.guarantee;
     var slot = pane.querySelector("[data-reading-slot]");
     var history = pane.querySelector("[data-history]");
-    var state = { seen: 0, turn: 0, last: null };
+    var anomalies = pane.querySelector('[data-counter="anomalies"]');
+    var state = { seen: 0, turn: 0, last: null, never: 0 };
 
     function clear() {
       history.textContent = "";
       state.last = null;
+      state.never = 0;
+      anomalies.textContent = "0";
       window.baseballReads[guarantee] = [];
     }
 
@@ -72,6 +75,8 @@
       if (reading.dataset.inPrefix !== "1") {
         li.className = "never";
         li.title = "a score this game never had";
+        state.never += 1;
+        anomalies.textContent = String(state.never);
       }
       history.insertBefore(li, history.firstChild);
       while (history.children.length > KEEP) { history.removeChild(history.lastChild); }
