@@ -34,8 +34,8 @@ class Socket:
 
     def __init__(self, ws, holds: str = ""):
         self.ws = ws
-        # Only frames holding this count as the write's arrival (the push page's list, not the
-        # timeline that rides on the same group).
+        # Only frames holding this count as the write's arrival (the push page's list, its one
+        # item swapped into "#push-live"; not a timeline).
         self.holds = holds
         self.seen: dict[str, float] = {}
         self.bytes = 0
@@ -100,7 +100,7 @@ def stats(values: list[float], expected: int) -> dict:
 
 async def stack_run(app, n: int, writes: int) -> dict:
     host = app.url.split("//", 1)[1]
-    sockets = await open_sockets(f"ws://{host}/ws/live/?g=stream.push", n, app.url, holds='id="push-live"')
+    sockets = await open_sockets(f"ws://{host}/ws/live/?g=stream.push", n, app.url, holds="push-live")
     markers: list[str] = []
     listeners = [asyncio.create_task(s.listen(markers)) for s in sockets]
     await asyncio.sleep(1)  # snapshots delivered
