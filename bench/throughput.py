@@ -48,8 +48,18 @@ def measure(app, writes: int = 400, threads: int = 16) -> dict:
     counted_before = counted(app)
     cpu_before = cpu_seconds(app)
 
+    busy = []
+
     def one(i: int) -> int:
-        return clients[i // PER_SESSION].write(f"load {i}", key=f"load-{run}-{i}")
+        """As a person would: on "busy, retry" (503) the same write again, same key."""
+        client, key = clients[i // PER_SESSION], f"load-{run}-{i}"
+        while True:
+            status, headers, body = client.post("/write/curtain/", {"text": f"load {i}", "key": key})
+            if status != 503:
+                assert status == 202, body
+                return int(headers["X-Event-Position"])
+            busy.append(i)
+            time.sleep(0.1)
 
     started = time.monotonic()
     with ThreadPoolExecutor(threads) as pool:
@@ -84,13 +94,15 @@ def measure(app, writes: int = 400, threads: int = 16) -> dict:
         "counted": count,
         "resent": resent,
         "cpu_ms_per_write": cpu * 1000 / writes,
+        "busy": len(busy),
         "exactly_once": rows == distinct == replicas * writes == count,
     }
 
 
 def report(r: dict) -> str:
     return (
-        f"{r['writes']} writes from {r['threads']} threads: {r['accepted_per_s']:.0f} accepted/s; "
+        f"{r['writes']} writes from {r['threads']} threads: {r['accepted_per_s']:.0f} accepted/s "
+        f"({r['busy']} answers of 503 busy, retried); "
         f"{r['applies_per_s']:.0f} applies/s; applied rows {r['applied_rows']}, distinct {r['distinct']}, "
         f"projector's count {r['counted']} (expected {r['replicas'] * r['writes']}): "
         f"{'exactly once' if r['exactly_once'] else 'NOT exactly once'} ({r['resent']} sent again by the sweeper); "
