@@ -12,6 +12,7 @@ from django.urls import path
 
 from push import watchers
 from push.consumers import LiveConsumer
+from showcase.redis_client import redis_client
 from store import lag, projector, signals
 from store.data import ensure_replicas
 from store.models import LagSettings
@@ -52,6 +53,8 @@ def test_connect_sends_a_snapshot_of_each_group():
 
 def test_a_socket_watches_the_groups_it_joined_until_it_closes():
     ensure_replicas()
+    # Sockets of earlier tests that never said goodbye still count until they age out.
+    redis_client().delete("watch:curtain", "watch:timeline.push", "watch:lag")
 
     async def run():
         comm = communicator("g=curtain&g=timeline.push&g=nonsense")
