@@ -52,16 +52,18 @@ def changed(*names: str, here: bool = False) -> None:
     here=True draws a leading redraw in this process (the worker, which already has the data
     at hand); otherwise a task does, so a web request never waits for a render.
     """
+    groups = {name: regions.group_of(name) for name in names}
     # Nobody has the others open; whoever opens one next starts with a snapshot.
-    seen = watchers.watched(sorted({regions.group_of(name) for name in names}))
+    seen = watchers.watched(sorted(set(groups.values())))
     for region in names:
-        if regions.group_of(region) not in seen:
+        if groups[region] not in seen:
             continue
         try:
             client = redis_client()
             if client.set(_quiet(region), 1, nx=True, px=int(window_s(region) * 1000)):
-                if here:
-                    redraw(region)
+                if here:  # watched: checked just above
+                    client.delete(_dirty(region))
+                    draw(region)
                 else:
                     redraw.delay(region)
             elif client.set(_dirty(region), 1, nx=True, ex=DIRTY_TTL_S):
@@ -76,8 +78,11 @@ def redraw(region: str) -> None:
     """Render `region` as it is now and push it. Idempotent: a duplicate pushes the same HTML."""
     # Cleared before drawing, so a change that comes in while we draw schedules the next one.
     redis_client().delete(_dirty(region))
-    if not watchers.watched([regions.group_of(region)]):
-        return
+    if watchers.watched([regions.group_of(region)]):  # the last page may have closed since
+        draw(region)
+
+
+def draw(region: str) -> None:
     rendered_at = timezone.now()
     group, html = regions.region(region)
     if html:

@@ -255,7 +255,7 @@ class Stack:
                 self._listener.set_inheritable(True)
             fd = self._listener.fileno()
             args = [*DAPHNE, "--fd", str(fd), *self.proxy_flags(), ASGI_APP]
-            procs = [self.spawn("web" if i == 0 else f"web{i + 1}", args, (fd,)) for i in range(processes)]
+            procs = [self.spawn(numbered("web", i), args, (fd,)) for i in range(processes)]
             proc = procs[0]
         check_host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
         wait_for(lambda: port_open(check_host, self.port), 30, "web server", proc)
@@ -282,7 +282,7 @@ class Stack:
             self.manage("migrate", "--noinput")
             self.manage("seed")
         for i in range(max(1, int(self.env().get("WORKER_PROCESSES", "1")))):
-            self.start_worker("worker" if i == 0 else f"worker{i + 1}")
+            self.start_worker(numbered("worker", i))
         self.start_sweeper()
         self.start_web()
 
@@ -407,6 +407,11 @@ class Stack:
         if name is None and self._listener is not None:
             self._listener.close()
             self._listener = None
+
+
+def numbered(name: str, i: int) -> str:
+    """The i-th process of a kind: web, web2, web3, ..."""
+    return name if i == 0 else f"{name}{i + 1}"
 
 
 def _reap_group(proc: subprocess.Popen) -> None:
