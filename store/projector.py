@@ -1,12 +1,17 @@
 """Where a write is applied: projecting the event log into a replica."""
 
 import random
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
 from .models import Delivery, Event, LagSettings, Replica
+
+# A long due backlog is applied in several transactions, so appends are never held up for long.
+DUE_BATCH = 200
+DUE_SLACK = timedelta(milliseconds=20)
 
 REJECTION_REASONS = (
     "out of stock",
@@ -35,6 +40,35 @@ def apply(replica_name: str, position: int) -> list[Delivery]:
     as-it-arrives replica applies just that one. Idempotent: a delivery leaves the queue once,
     so a duplicate or late task changes nothing. While paused (partition) nothing is applied.
     """
+
+    def pick(replica: Replica, queued):
+        if replica.ordered:
+            return queued.filter(event_id__lte=position).order_by("event_id")
+        return queued.filter(event_id=position)
+
+    return _settle(replica_name, pick)
+
+
+def apply_due(replica_name: str, limit: int = DUE_BATCH) -> list[Delivery]:
+    """Apply what has come due on `replica_name`, at most `limit` deliveries in one transaction.
+
+    An ordered replica applies in log order up to the highest due position (a FIFO link: what
+    was written before it arrives first); an as-it-arrives replica applies exactly the due
+    deliveries, in the order they came due. Idempotent and safe to run twice at once.
+    """
+
+    def pick(replica: Replica, queued):
+        # A timer may fire a hair early: what is due this close is applied now, not a tick later.
+        due = queued.filter(due_at__lte=timezone.now() + DUE_SLACK)
+        if replica.ordered:
+            top = due.aggregate(m=Max("event_id"))["m"]
+            return queued.filter(event_id__lte=top).order_by("event_id")[:limit] if top else queued.none()
+        return due.order_by("due_at", "event_id")[:limit]
+
+    return _settle(replica_name, pick)
+
+
+def _settle(replica_name: str, pick) -> list[Delivery]:
     lag = LagSettings.load()
     if lag.paused:
         return []
@@ -43,11 +77,7 @@ def apply(replica_name: str, position: int) -> list[Delivery]:
         # One projector per replica at a time: the apply numbers and the watermark are
         # computed from what the previous one committed, never from a half-seen race.
         replica = Replica.objects.select_for_update().get(pk=replica_name)
-        queued = Delivery.objects.filter(replica=replica, state=Delivery.QUEUED)
-        if replica.ordered:
-            queued = queued.filter(event_id__lte=position).order_by("event_id")
-        else:
-            queued = queued.filter(event_id=position)
+        queued = pick(replica, Delivery.objects.filter(replica=replica, state=Delivery.QUEUED))
         now = timezone.now()
         seq = replica.applies
         for delivery in queued.select_related("event"):

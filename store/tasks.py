@@ -1,7 +1,9 @@
 """Celery tasks that carry events from the log to the replicas."""
 
 import logging
-from datetime import timedelta
+import math
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -11,10 +13,17 @@ from django.utils import timezone
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
+from showcase.redis_client import redis_client
+
 from . import projector, signals
 from .models import Delivery, LagSettings
 
 SWEEP_BATCH = 500
+# Writes due within one tick share one drain of each replica: under load, one task applies
+# dozens of writes; a lone write waits at most this much longer than its lag.
+DRAIN_TICK_MS = 50
+# How long a claimed tick stays claimed after it has passed (its drain may wait in a backlog).
+DRAIN_CLAIM_TTL_MS = 60_000
 logger = logging.getLogger(__name__)
 
 
@@ -27,27 +36,68 @@ def apply_event(replica_name: str, position: int) -> int:
     return len(settled)
 
 
-def dispatch(deliveries) -> list[int]:
-    """Send each delivery to the broker with the countdown left until its due time; return the
-    ids sent. With the broker down the write still stands: it is in the log, and the sweeper
-    sends it once the broker is back."""
-    now = timezone.now()
-    sent = []
-    for delivery in deliveries:
-        countdown = max(0.0, (delivery.due_at - now).total_seconds())
-        try:
-            apply_event.apply_async((delivery.replica_id, delivery.event_id), countdown=countdown)
-        except (KombuError, RedisError, OSError) as error:
-            logger.warning("broker unreachable, the sweeper will send #%s later: %s", delivery.event_id, error)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def drain(replica_name: str) -> int:
+    """Apply everything that has come due on the replica: one task for all the writes due in
+    the same tick. Idempotent: what a drain before it applied is no longer queued."""
+    total = 0
+    while settled := projector.apply_due(replica_name):
+        signals.announce(signals.settled, replica=replica_name, deliveries=settled)
+        total += len(settled)
+        if len(settled) < projector.DUE_BATCH:
             break
-        sent.append(delivery.pk)
+    return total
+
+
+def _tick(at: datetime) -> datetime:
+    """The end of the tick `at` falls in: every write due in one tick shares one drain."""
+    ms = math.ceil(at.timestamp() * 1000 / DRAIN_TICK_MS) * DRAIN_TICK_MS
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def dispatch(deliveries, force: bool = False) -> list[int]:
+    """Make sure a drain of each delivery's replica runs at or after its due time; return the
+    ids now covered. A drain already set for the same replica and tick covers it (one Redis
+    SET NX per replica and tick decides who sends), so under load a write costs the broker
+    nothing and the worker a share of one task. `force` sends regardless (the sweeper: a drain
+    it finds missing may have been set and lost).
+
+    With the broker down the write still stands: it is in the log, and the sweeper sends it
+    once the broker is back."""
+    # Not before now: a drain must not run before the commit that made these deliveries visible.
+    now = timezone.now()
+    ticks = defaultdict(list)
+    for delivery in deliveries:
+        ticks[(delivery.replica_id, _tick(max(delivery.due_at, now)))].append(delivery.pk)
+    sent = []
+    try:
+        client = redis_client()
+        if force:
+            claimed = [True] * len(ticks)
+        else:
+            with client.pipeline(transaction=False) as pipe:
+                for replica, tick in ticks:
+                    ttl_ms = int((tick - now).total_seconds() * 1000) + DRAIN_CLAIM_TTL_MS
+                    pipe.set(f"drain:{replica}:{tick.timestamp():.3f}", 1, nx=True, px=ttl_ms)
+                claimed = pipe.execute()
+        for ((replica, tick), pks), mine in zip(ticks.items(), claimed, strict=True):
+            if mine:
+                try:
+                    drain.apply_async((replica,), eta=tick)
+                except (KombuError, RedisError, OSError):
+                    if not force:  # let the next write of this tick try
+                        client.delete(f"drain:{replica}:{tick.timestamp():.3f}")
+                    raise
+            sent += pks
+    except (KombuError, RedisError, OSError) as error:
+        logger.warning("broker unreachable, the sweeper will send %s deliveries later: %s", len(ticks), error)
     return sent
 
 
-def enqueue(deliveries) -> None:
+def enqueue(deliveries, force: bool = False) -> None:
     """Send the deliveries and record that they were sent (the sweeper, heal)."""
     now = timezone.now()
-    sent = dispatch(deliveries)
+    sent = dispatch(deliveries, force=force)
     # One statement for the whole batch.
     Delivery.objects.filter(pk__in=sent).update(
         enqueued_at=Coalesce(F("enqueued_at"), now),
@@ -78,7 +128,9 @@ def sweep() -> int:
         .exclude(last_enqueued_at__gte=cutoff)
         .order_by("event_id")[:SWEEP_BATCH]
     )
-    enqueue(stale)
+    # The drain that should have applied them was lost (a dead worker, a restarted broker):
+    # send one per replica, past any claim.
+    enqueue(stale, force=True)
     return len(stale)
 
 

@@ -112,13 +112,17 @@ def test_killing_the_worker_mid_flight_loses_no_write_and_applies_each_once(fres
     fresh.lag(delay_ms=8000)
     # Four audience members, five writes each: one session alone would hit the rate limit.
     clients = [fresh.client() for _ in range(4)]
-    positions = [clients[i % 4].write(f"in flight {i}") for i in range(20)]
-    # Kill the worker while it holds every countdown task unacknowledged, before any is due.
     broker = redis.Redis.from_url(fresh.stack.redis_url)
+    claims_before = set(broker.keys("drain:*"))
+    positions = [clients[i % 4].write(f"in flight {i}") for i in range(20)]
+    # Kill the worker while it holds every drain the writes sent (one per replica and tick
+    # claimed, store/tasks.py) unacknowledged, before any is due.
+    claimed = len(set(broker.keys("drain:*")) - claims_before)
+    assert claimed >= shared_replicas(fresh)
     wait_until(
-        lambda: broker.llen("celery") == 0 and broker.hlen("unacked") >= 20 * shared_replicas(fresh),
+        lambda: broker.llen("celery") == 0 and broker.hlen("unacked") >= claimed,
         timeout=20,
-        what="the worker to take every task",
+        what="the worker to take every drain",
     )
     fresh.stack.stop("worker", sig=signal.SIGKILL)
     assert fresh.query(
@@ -155,7 +159,11 @@ def test_writes_during_a_broker_outage_get_their_202_and_are_applied_after_it(fr
         positions = [client.write(f"while the broker is down {i}") for i in range(3)]
     finally:
         fresh.stack.start_redis(port)
-    wait_until(lambda: applied_count(fresh, positions) == 6, timeout=40, what="the sweeper to deliver after the outage")
+    wait_until(
+        lambda: applied_count(fresh, positions) == len(positions) * shared_replicas(fresh),
+        timeout=40,
+        what="the sweeper to deliver every write on every replica after the outage",
+    )
     wait_until(fresh.stack.healthy, timeout=20, what="/healthz to recover")
 
 

@@ -177,12 +177,49 @@ def test_a_delivery_the_broker_refused_after_the_append_is_left_to_the_sweeper(s
     def refuse(*args, **kwargs):
         raise OSError("connection refused")
 
-    monkeypatch.setattr(tasks.apply_event, "apply_async", refuse)
+    monkeypatch.setattr(tasks.drain, "apply_async", refuse)
     tasks.enqueue_appended(deliveries)
     assert set(Delivery.objects.filter(event=event).values_list("enqueue_count", "last_enqueued_at")) == {(0, None)}
     monkeypatch.undo()
     Delivery.objects.filter(event=event).update(due_at=timezone.now() - timedelta(seconds=1))
     assert tasks.sweep() == len(deliveries)
+
+
+def test_writes_due_in_the_same_tick_share_one_drain_per_replica(monkeypatch):
+    sent = []
+    monkeypatch.setattr(tasks.drain, "apply_async", lambda args, eta: sent.append((args[0], eta)))
+    due = timezone.now() + timedelta(seconds=30)  # one tick, far from any other test's claims
+    events = [factories.write(f"burst {i}") for i in range(5)]
+    deliveries = list(Delivery.objects.filter(event__in=events))
+    Delivery.objects.filter(event__in=events).update(due_at=due)
+    for delivery in deliveries:
+        delivery.due_at = due
+    for event in events:  # as each append's commit does, one write at a time
+        assert set(tasks.dispatch([d for d in deliveries if d.event_id == event.pk])) == {
+            d.pk for d in deliveries if d.event_id == event.pk
+        }
+    replicas = {r.name for r in Replica.serving("curtain")}
+    assert sorted(name for name, _ in sent) == sorted(replicas), "one drain per replica for the whole burst"
+    assert all(due <= eta < due + timedelta(milliseconds=tasks.DRAIN_TICK_MS) for _, eta in sent)
+    # The sweeper sends past the claims: the drain it finds missing may have been claimed and lost.
+    sent.clear()
+    tasks.dispatch(deliveries, force=True)
+    assert sorted(name for name, _ in sent) == sorted(replicas)
+
+
+def test_a_drain_applies_what_is_due_and_an_ordered_replica_what_came_before_it():
+    first, second, third = (factories.write(t) for t in ("first", "second", "third"))
+    now = timezone.now()
+    Delivery.objects.filter(event=first).update(due_at=now + timedelta(seconds=60))
+    Delivery.objects.filter(event=second).update(due_at=now - timedelta(seconds=1))
+    Delivery.objects.filter(event=third).update(due_at=now + timedelta(seconds=60))
+    # Ordered: #second is due, and a FIFO link delivers #first before it; #third is not due.
+    assert [d.event_id for d in projector.apply_due("fast")] == [first.pk, second.pk]
+    # As it arrives: only what is due.
+    assert [d.event_id for d in projector.apply_due("arrival")] == [second.pk]
+    assert projector.apply_due("arrival") == [], "a second drain finds nothing left to apply"
+    assert Replica.objects.get(pk="fast").checkpoint == second.pk
+    assert Replica.objects.get(pk="arrival").checkpoint == 0
 
 
 def test_sweeper_does_nothing_during_a_partition(settings):
