@@ -5,4 +5,4 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "showcase.asgi:application"]
+CMD ["python", "-m", "showcase.serve", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "showcase.asgi:application"]

@@ -1,6 +1,7 @@
-"""The ceiling under any Django write view on this machine: Django on Daphne with one POST view
-that writes nothing and answers 202, no middleware, no database, measured by the same client as
-bench.throughput (urllib, 16 threads) in the same run.
+"""The ceiling under any Django write view on this machine: Django on Daphne (on uvloop, as the
+app runs it: showcase/serve.py) with one POST view that writes nothing and answers 202, no
+middleware, no database, measured by the same client as bench.throughput (urllib, 16 threads)
+in the same run.
 
 .venv/bin/python -m bench.bare_django [requests] [threads]
 
@@ -48,7 +49,7 @@ def measure(requests: int = 400, threads: int = 16) -> dict:
 
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "bench.bare_django:application"],
+        [sys.executable, "-m", "showcase.serve", "-b", "127.0.0.1", "-p", str(port), "bench.bare_django:application"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import fanout, healthz, page_bytes, pageload, soak, throughput
+from bench import bare_django, fanout, healthz, page_bytes, pageload, soak, throughput
 from bench.common import running_app
 
 HERE = Path(__file__).resolve().parent
@@ -104,8 +104,17 @@ def main() -> None:
         writes = throughput.measure(app, 400, 16)
         md += ["## Writes at lag 0", "", say(throughput.report(writes)), ""]
         per_page = page_bytes.measure(app, 10)
-        heading = "## Bytes per socket per write, by demo page (a write every 250 ms)"
-        md += [heading, "", say(page_bytes.report(per_page)), ""]
+    # The same machine's ceiling for any Django write view, right after the app's figure.
+    md += ["", say(bare_django.report(bare_django.measure(400, 16))), ""]
+    with running_app(WEB_PROCESSES="2") as app:
+        # Two Daphne processes accepting on one socket, as a two-core machine is meant to run.
+        app.lag(delay_ms=0, jitter_ms=0, failure_rate=0, replica_lag="slow=0")
+        fan2 = fanout.measure(app, (500, 1000), 10)
+        md += ["## Push fan-out with 2 Daphne processes (SQLite, lag 0)", "", *fanout_table(fan2), ""]
+        writes2 = throughput.measure(app, 400, 16)
+        md += ["## Writes at lag 0 with 2 Daphne processes", "", say(throughput.report(writes2)), ""]
+    heading = "## Bytes per socket per write, by demo page (a write every 250 ms)"
+    md += [heading, "", say(page_bytes.report(per_page)), ""]
     md += ["## Scale-out: PostgreSQL, 2 Daphne, 2 workers", "", "```", say(run_module("bench.scale_out")), "```", ""]
     md += ["## Click → visible feedback", "", "```", say(run_module("bench.feedback")), "```", ""]
     md += ["## Apply lag", "", "```", say(run_module("bench.apply_lag")), "```", ""]

@@ -61,7 +61,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await super().dispatch(message)
 
     async def html_fragment(self, event: dict) -> None:
-        await self.send(text_data=event["html"])
+        # Straight to the server: the same message AsyncWebsocketConsumer.send builds, one
+        # hop fewer on the path every socket of a group push takes.
+        await self.base_send({"type": "websocket.send", "text": event["html"]})
 
     def _is_staff(self) -> bool:
         user = self.scope.get("user")

@@ -35,7 +35,8 @@ from showcase.network import lan_address
 from showcase.restarts import RESTARTS_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
-DAPHNE = [sys.executable, "-m", "daphne"]
+# Daphne on uvloop (showcase/serve.py).
+DAPHNE = [sys.executable, "-m", "showcase.serve"]
 ASGI_APP = "showcase.asgi:application"
 PR_SET_PDEATHSIG = 1
 VAR = Path(os.environ.get("SHOWCASE_VAR_DIR", ROOT / "var"))
@@ -445,6 +446,9 @@ def main() -> None:
         redis_url=os.environ.get("REDIS_URL") or None,
         database_url=os.environ.get("DATABASE_URL") or None,
         log_dir=VAR / "log",
+        # One Daphne per core, up to two, on one listening socket: a group push to a room of
+        # phones is spread over both cores (WEB_PROCESSES=1 for one).
+        extra_env={"WEB_PROCESSES": os.environ.get("WEB_PROCESSES") or str(min(2, os.cpu_count() or 1))},
     )
 
     def on_signal(signum, frame):

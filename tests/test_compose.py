@@ -15,7 +15,7 @@ def test_compose_has_every_part_of_the_scaled_out_app():
     services = compose()["services"]
     assert {"redis", "postgres", "web", "worker", "sweeper"} <= set(services)
     assert "healthcheck" in services["redis"] and "healthcheck" in services["postgres"]
-    assert "daphne" in services["web"]["command"]
+    assert "showcase.serve" in services["web"]["command"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "showcase", "worker"]
     assert "beat" in services["sweeper"]["command"]
 

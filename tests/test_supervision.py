@@ -244,7 +244,7 @@ def test_make_demo_restarts_each_killed_process_and_ctrl_c_still_leaves_none_beh
     seen: set[int] = set()
     try:
         wait_until(lambda: "Shell Game is up" in output.read_text(), timeout=90, what="make demo")
-        for process, needle in [("web", "daphne"), ("worker", "worker-"), ("redis", "-server")]:
+        for process, needle in [("web", "showcase.serve"), ("worker", "worker-"), ("redis", "-server")]:
             pid = wait_until(lambda n=needle: _try(child_named, demo.pid, n), timeout=10, what=process)
             seen |= children_of(demo.pid)
             os.kill(pid, signal.SIGKILL)
