@@ -101,6 +101,7 @@ def main() -> None:
         app.lag(delay_ms=0, jitter_ms=0, failure_rate=0, replica_lag="slow=0")
         fan = fanout.measure(app, (100, 500, 1000), 10)
         md += ["## Push fan-out (push demo's group, lag 0)", "", *fanout_table(fan), "", "![fan-out](report.svg)", ""]
+        md += ["What one push costs the worker that publishes it:", "", say(run_module("bench.publish")), ""]
         writes = throughput.measure(app, 400, 16)
         md += ["## Writes at lag 0", "", say(throughput.report(writes)), ""]
         per_page = page_bytes.measure(app, 10)
