@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import bare_django, fanout, healthz, page_bytes, pageload, soak, throughput
+from bench import fanout, healthz, page_bytes, pageload, soak, throughput
 from bench.common import running_app
 
 HERE = Path(__file__).resolve().parent
@@ -106,7 +106,7 @@ def main() -> None:
         md += ["## Writes at lag 0", "", say(throughput.report(writes)), ""]
         per_page = page_bytes.measure(app, 10)
     # The same machine's ceiling for any Django write view, right after the app's figure.
-    md += ["", say(bare_django.report(bare_django.measure(400, 16))), ""]
+    md += ["", say(run_module("bench.bare_django")), ""]
     with running_app(WEB_PROCESSES="2") as app:
         # Two Daphne processes accepting on one socket, as a two-core machine is meant to run.
         app.lag(delay_ms=0, jitter_ms=0, failure_rate=0, replica_lag="slow=0")

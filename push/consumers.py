@@ -1,4 +1,5 @@
 import asyncio
+import random
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
@@ -76,12 +77,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self._room_changed()
 
     async def _beat(self) -> None:
-        """Still here: in every group joined, and in the room for an audience device."""
+        """Still here: in every group joined, and in the room for an audience device.
+
+        Each socket beats at a phase of its own: a room that scanned the QR code at once would
+        otherwise beat at once, a thousand Redis round trips in one moment every HEARTBEAT_S,
+        and a push falling on that moment waits behind them all."""
+        await asyncio.sleep(random.uniform(0, watchers.HEARTBEAT_S))
         while True:
-            await asyncio.sleep(watchers.HEARTBEAT_S)
             await watchers.beat(self.watching, self.channel_name)
             if member := getattr(self, "member", None):
                 await room.beat(member)
+            await asyncio.sleep(watchers.HEARTBEAT_S)
 
     async def _room_changed(self) -> None:
         """Redrawn by a task, coalesced: a room of phones arriving at once is one redraw."""
