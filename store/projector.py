@@ -11,6 +11,8 @@ from .models import Delivery, Event, LagSettings, Replica
 
 # A long due backlog is applied in several transactions, so appends are never held up for long.
 DUE_BATCH = 200
+# A drain's timer may fire a hair before the end of its tick: what falls due this soon after
+# the drain has applied what is due is waited for, never applied early and never left behind.
 DUE_SLACK = timedelta(milliseconds=20)
 
 REJECTION_REASONS = (
@@ -58,14 +60,23 @@ def apply_due(replica_name: str, limit: int = DUE_BATCH) -> list[Delivery]:
     """
 
     def pick(replica: Replica, queued):
-        # A timer may fire a hair early: what is due this close is applied now, not a tick later.
-        due = queued.filter(due_at__lte=timezone.now() + DUE_SLACK)
+        due = queued.filter(due_at__lte=timezone.now())
         if replica.ordered:
             top = due.aggregate(m=Max("event_id"))["m"]
             return queued.filter(event_id__lte=top).order_by("event_id")[:limit] if top else queued.none()
         return due.order_by("due_at", "event_id")[:limit]
 
     return _settle(replica_name, pick)
+
+
+def due_soon(replica_name: str) -> float | None:
+    """Seconds until the next queued delivery of `replica_name` falls due, if that is within
+    DUE_SLACK from now (what is due already was the drain's to apply, or waits out a partition)."""
+    now = timezone.now()
+    nearest = Delivery.objects.filter(
+        replica_id=replica_name, state=Delivery.QUEUED, due_at__gt=now, due_at__lte=now + DUE_SLACK
+    ).aggregate(m=Min("due_at"))["m"]
+    return None if nearest is None else max(0.0, (nearest - now).total_seconds())
 
 
 def _settle(replica_name: str, pick) -> list[Delivery]:

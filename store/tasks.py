@@ -2,6 +2,7 @@
 
 import logging
 import math
+import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
@@ -41,12 +42,17 @@ def drain(replica_name: str) -> int:
     """Apply everything that has come due on the replica: one task for all the writes due in
     the same tick. Idempotent: what a drain before it applied is no longer queued."""
     total = 0
-    while settled := projector.apply_due(replica_name):
-        signals.announce(signals.settled, replica=replica_name, deliveries=settled)
-        total += len(settled)
-        if len(settled) < projector.DUE_BATCH:
-            break
-    return total
+    while True:
+        settled = projector.apply_due(replica_name)
+        if settled:
+            signals.announce(signals.settled, replica=replica_name, deliveries=settled)
+            total += len(settled)
+        if len(settled) == projector.DUE_BATCH:
+            continue  # a backlog: the next batch
+        # Never before its due time: one that falls due a moment from now is waited for here.
+        if (wait := projector.due_soon(replica_name)) is None:
+            return total
+        time.sleep(wait)
 
 
 def _tick(at: datetime) -> datetime:

@@ -222,6 +222,25 @@ def test_a_drain_applies_what_is_due_and_an_ordered_replica_what_came_before_it(
     assert Replica.objects.get(pk="arrival").checkpoint == first.pk - 1, "#first is still on its way there"
 
 
+def test_a_drain_never_applies_early_and_waits_for_what_falls_due_a_moment_later(monkeypatch):
+    monkeypatch.setattr(projector, "DUE_SLACK", timedelta(seconds=3))  # room for a slow machine
+    event = factories.write("almost due")
+    soon = timezone.now() + timedelta(seconds=1)
+    Delivery.objects.filter(event=event).update(due_at=soon)
+    assert projector.apply_due("fast") == [], "not yet due"
+    tasks.drain("fast")  # as a drain whose timer fired a hair early
+    applied = Delivery.objects.get(event=event, replica="fast")
+    assert applied.state == "applied" and applied.applied_at >= soon
+
+
+def test_a_drain_during_a_partition_ends_and_applies_nothing():
+    event = factories.write()
+    Delivery.objects.filter(event=event).update(due_at=timezone.now() + timedelta(milliseconds=10))
+    factories.lag(paused=True)
+    assert tasks.drain("fast") == 0
+    assert Delivery.objects.get(event=event, replica="fast").state == "queued"
+
+
 def test_sweeper_does_nothing_during_a_partition(settings):
     settings.SWEEP_GRACE_MS = 0
     event = factories.write()
