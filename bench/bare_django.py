@@ -10,7 +10,6 @@ settings-less Django of its own, so it shares nothing with the app but the serve
 framework.
 """
 
-import os
 import subprocess
 import sys
 import time
@@ -38,13 +37,9 @@ from django.core.asgi import get_asgi_application  # noqa: E402  (after settings
 application = get_asgi_application()
 
 
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def measure(requests: int = 400, threads: int = 16) -> dict:
+    # Here, not at the top: this module's settings must be configured before the app's modules load.
+    from bench.throughput import pid_cpu_seconds
     from showcase.stack import free_port
 
     port = free_port()
@@ -71,11 +66,11 @@ def measure(requests: int = 400, threads: int = 16) -> dict:
                     raise
                 time.sleep(0.1)
         one(-2)
-        cpu_before, started = cpu_seconds(server.pid), time.monotonic()
+        cpu_before, started = pid_cpu_seconds(server.pid), time.monotonic()
         with ThreadPoolExecutor(threads) as pool:
             statuses = list(pool.map(one, range(requests)))
         elapsed = time.monotonic() - started
-        cpu = cpu_seconds(server.pid) - cpu_before
+        cpu = pid_cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(10)

@@ -25,12 +25,17 @@ def cpu_seconds(app) -> float:
     total = 0.0
     for pid in processes(app).values():
         try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            total += pid_cpu_seconds(pid)
         except OSError:
             pass
     return total
+
+
+def pid_cpu_seconds(pid: int) -> float:
+    """User and system CPU time used so far by one process."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def counted(app) -> int:

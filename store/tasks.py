@@ -61,6 +61,11 @@ def _tick(at: datetime) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
+def _claim(replica: str, tick: datetime) -> str:
+    """The Redis key whose setter sends the drain of `replica` for `tick`."""
+    return f"drain:{replica}:{tick.timestamp():.3f}"
+
+
 def dispatch(deliveries, force: bool = False) -> list[int]:
     """Make sure a drain of each delivery's replica runs at or after its due time; return the
     ids now covered. A drain already set for the same replica and tick covers it (one Redis
@@ -84,7 +89,7 @@ def dispatch(deliveries, force: bool = False) -> list[int]:
             with client.pipeline(transaction=False) as pipe:
                 for replica, tick in ticks:
                     ttl_ms = int((tick - now).total_seconds() * 1000) + DRAIN_CLAIM_TTL_MS
-                    pipe.set(f"drain:{replica}:{tick.timestamp():.3f}", 1, nx=True, px=ttl_ms)
+                    pipe.set(_claim(replica, tick), 1, nx=True, px=ttl_ms)
                 claimed = pipe.execute()
         for ((replica, tick), pks), mine in zip(ticks.items(), claimed, strict=True):
             if mine:
@@ -92,7 +97,7 @@ def dispatch(deliveries, force: bool = False) -> list[int]:
                     drain.apply_async((replica,), eta=tick)
                 except (KombuError, RedisError, OSError):
                     if not force:  # let the next write of this tick try
-                        client.delete(f"drain:{replica}:{tick.timestamp():.3f}")
+                        client.delete(_claim(replica, tick))
                     raise
             sent += pks
     except (KombuError, RedisError, OSError) as error:
