@@ -45,6 +45,9 @@ class Demo:
     pushed: Callable[[], str] | None = None
     # The id of that list's element: each write `replica` settles is pushed alone, into it.
     live_list: str = ""
+    # Without a live list: push what changed in `pushed()` since its last drawing, not all of it
+    # (push/patch.py). For pages whose answers don't redraw the same elements unchecked.
+    patched: bool = False
     # HTML for the writer's own pages only: (event, replica name) -> HTML or "".
     pushed_to_session: Callable[..., str] | None = None
     # HTML for the starter's own pages after a business process of theirs moved on: (process) -> HTML.

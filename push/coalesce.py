@@ -83,6 +83,9 @@ def redraw(region: str) -> None:
 
 
 def draw(region: str) -> None:
+    if regions.patched(region):
+        regions.draw_patch(region)
+        return
     rendered_at = timezone.now()
     group, html = regions.region(region)
     if html:

@@ -3,7 +3,7 @@
 from demos import fragments, live, registry
 from demos.groups import CONTROL, CURTAIN, LAG, ROOM, STREAM_PREFIX, TIMELINE_PREFIX, stream_group, timeline_group
 
-from . import room
+from . import patch, room
 
 
 def known_groups() -> set[str]:
@@ -35,6 +35,25 @@ def stream_update(stream: str) -> str:
     """The live list of a demo page of `stream`, as its replica holds it now; '' if none."""
     demo = registry.get(stream)
     return demo.pushed() if demo and demo.pushed else ""
+
+
+def patched(name: str) -> bool:
+    """Whether the region `name` is pushed as patches (push/patch.py) rather than whole."""
+    kind, _, stream = name.partition(":")
+    demo = registry.get(stream) if kind == "stream" else None
+    return bool(demo and demo.pushed and demo.patched and not demo.live_list)
+
+
+def draw_patch(name: str) -> None:
+    """Push what changed in the patched region `name` since its last drawing."""
+    stream = name.partition(":")[2]
+    patch.draw(name, stream_group(stream), lambda: stream_update(stream))
+
+
+def patch_snapshot(name: str) -> str:
+    """The patched region `name` whole, numbered: what a page starts from."""
+    stream = name.partition(":")[2]
+    return patch.snapshot(name, stream_group(stream), lambda: stream_update(stream))
 
 
 def session_update(event, replica_name: str) -> str:
@@ -90,6 +109,8 @@ def snapshot(group: str) -> str:
         return fragments.curtain_log(oob=True) + fragments.curtain_replicas(oob=True) + fragments.timeline(oob=True)
     if group.startswith(STREAM_PREFIX):
         stream = group.removeprefix(STREAM_PREFIX)
+        if patched(f"stream:{stream}"):
+            return patch_snapshot(f"stream:{stream}")
         if not live_list(stream):
             return stream_update(stream)
         # The number first: a frame pushed while the list renders is in it, or comes after.

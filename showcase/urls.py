@@ -9,4 +9,5 @@ urlpatterns = [
     # The admin's pages don't name an icon, so browsers ask for this one.
     path("favicon.ico", RedirectView.as_view(url=static("showcase/icon.svg"), permanent=True)),
     path("", include("conference.urls")),
+    path("", include("push.urls")),
 ]

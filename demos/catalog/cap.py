@@ -234,6 +234,7 @@ DEMO = registry.register(
             path("read/<str:pane>/", read_pane, name="cap-read"),
         ),
         pushed=pushed,
+        patched=True,
         examples=("Seat 1A: Ada", "Seat 1B: Grace"),
         scenario=Scenario(
             "Cut the network at lag 2 s and write twice: CP refuses, AP answers (heal in the control panel)",

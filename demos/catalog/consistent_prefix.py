@@ -55,6 +55,7 @@ DEMO = registry.register(
         replica=REPLICA,
         urls=(path("", page), path("write/", write, name="prefix-write")),
         pushed=pushed,
+        patched=True,
         examples=("Q: When does the workshop start?", "A: At two, in the main hall"),
         scenario=Scenario(
             "Question then answer, with jitter and reordering",

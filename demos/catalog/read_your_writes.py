@@ -111,6 +111,7 @@ DEMO = registry.register(
         replica=REPLICA,
         urls=(path("", page), path("write/", write, name="ryw-write")),
         pushed=pushed,
+        patched=True,
         pushed_to_session=pushed_to_session,
         examples=("First!", "Great talk so far", "Is the code online?"),
         scenario=Scenario(

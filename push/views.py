@@ -1,0 +1,17 @@
+"""The one page of the push layer: a patched region whole, for a page that missed a patch."""
+
+from django.http import Http404, HttpResponse
+from django.views.decorators.http import require_GET
+
+from . import regions
+
+
+@require_GET
+def region(request, name: str):
+    """The region `name` as it is now, numbered (push/patch.py): what static/showcase/patch.js
+    starts again from when a patch does not apply to what it shows."""
+    if not regions.patched(name):
+        raise Http404("No such region.")
+    response = HttpResponse(regions.patch_snapshot(name))
+    response["Cache-Control"] = "no-store"
+    return response

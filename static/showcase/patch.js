@@ -1,0 +1,110 @@
+// Patched regions (push/patch.py): a page gets a region whole once, on connect, and after that
+// only what changed: the items a list did not have, the new order of the ones it keeps, and any
+// other element whose own markup changed. A patch applies only to the drawing it was computed
+// from; anything else (a frame missed, an answer that redrew a list in between) and the page
+// fetches the region whole again. Changes are made in one go, so the panes' counters
+// (counters.js) only ever see a drawing the server made.
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var url = script && script.dataset.regionUrl;
+  var current = {};  // region -> number of the drawing on the page
+  var newest = {};  // region -> highest number a patch has announced
+  var fetching = {};
+
+  // The server's checksum of a list's keys (push/patch.py checksum): FNV-1a over code points.
+  function checksum(keys) {
+    var value = 0x811c9dc5;
+    keys.forEach(function (key) {
+      for (var char of key + "\n") { value = Math.imul(value ^ char.codePointAt(0), 0x01000193) >>> 0; }
+    });
+    return ("0000000" + value.toString(16)).slice(-8);
+  }
+  function items(list) { return Array.prototype.filter.call(list.children, function (el) { return el.tagName === "LI"; }); }
+  function keys(list) { return items(list).map(function (li) { return li.dataset.itemId || ""; }); }
+
+  function adopt(el) {
+    el.removeAttribute("hx-swap-oob");
+    return el;
+  }
+  function replace(el) {
+    var old = el.id && document.getElementById(el.id);
+    if (!old) { return; }
+    var fresh = adopt(document.importNode(el, true));
+    old.replaceWith(fresh);
+    if (window.htmx) { window.htmx.process(fresh); }
+  }
+
+  // One list: keep what the order says, in that order, with the new items in their places.
+  // False if the list on the page is not the one the patch starts from.
+  function patchList(part) {
+    var list = document.getElementById(part.dataset.list);
+    if (!list || checksum(keys(list)) !== part.dataset.from) { return false; }
+    var old = items(list), incoming = Array.prototype.slice.call(part.content.children);
+    var shell = incoming.shift(), next = [];
+    var ok = part.dataset.order.split(" ").filter(Boolean).every(function (token) {
+      var li = token === "n" ? incoming.shift() : old[Number(token)];
+      if (!li) { return false; }
+      next.push(token === "n" ? document.importNode(li, true) : li);
+      return true;
+    });
+    if (!ok) { return false; }
+    Array.prototype.slice.call(list.attributes).forEach(function (attr) {
+      if (attr.name !== "id" && !shell.hasAttribute(attr.name)) { list.removeAttribute(attr.name); }
+    });
+    Array.prototype.slice.call(adopt(shell).attributes).forEach(function (attr) {
+      if (list.getAttribute(attr.name) !== attr.value) { list.setAttribute(attr.name, attr.value); }
+    });
+    list.replaceChildren.apply(list, next);
+    next.forEach(function (li) { if (window.htmx && !old.includes(li)) { window.htmx.process(li); } });
+    return checksum(keys(list)) === part.dataset.to;
+  }
+
+  function apply(frame, fetched) {
+    var region = frame.dataset.patch, seq = Number(frame.dataset.seq);
+    if (frame.dataset.base === undefined) {  // the region whole
+      Array.prototype.forEach.call(frame.content.children, replace);
+      current[region] = seq;
+      if (fetched) { newest[region] = seq; } else if (seq < (newest[region] || 0)) { refetch(region); }
+      return;
+    }
+    newest[region] = Math.max(newest[region] || 0, seq);
+    if (current[region] === undefined || seq <= current[region]) { return; }  // its snapshot is on the way, or has it
+    if (Number(frame.dataset.base) !== current[region]) { refetch(region); return; }
+    var ok = true;
+    Array.prototype.forEach.call(frame.content.children, function (part) {
+      if (part.dataset.list !== undefined) {
+        ok = patchList(part) && ok;
+      } else if (part.dataset.replace !== undefined) {
+        Array.prototype.forEach.call(part.content.children, replace);
+      }
+    });
+    current[region] = seq;
+    if (!ok) { refetch(region); }
+  }
+
+  function refetch(region) {
+    if (fetching[region] || !url) { return; }
+    fetching[region] = true;
+    fetch(url.replace("REGION", encodeURIComponent(region)), { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) { var frame = parse(html); if (frame) { apply(frame, true); } })
+      .catch(function () {})
+      .then(function () { fetching[region] = false; });
+  }
+
+  function parse(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    var frame = template.content.firstElementChild;
+    return frame && frame.tagName === "TEMPLATE" && frame.dataset.patch ? frame : null;
+  }
+
+  document.addEventListener("htmx:wsBeforeMessage", function (event) {
+    var message = event.detail.message;
+    if (typeof message !== "string" || message.lastIndexOf("<template data-patch=", 0) !== 0) { return; }
+    event.preventDefault();  // ours, not htmx's: it is applied here, all in one go
+    var frame = parse(message);
+    if (frame) { apply(frame, false); }
+  });
+})();

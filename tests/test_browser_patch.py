@@ -1,0 +1,88 @@
+"""Patched regions in real Chromium (push/patch.py, static/showcase/patch.js): after the whole
+region on connect, a page gets only patches, each a fraction of the region, and ends up with
+exactly what the server draws; a patch it missed, or a list changed under it, sends it back to
+the whole region instead of a wrong picture."""
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import wait_until
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+STREAM = "consistent-prefix"
+REGION = f"stream:{STREAM}"
+LISTS = ("cp-naive", "cp-trick-list")
+
+
+def keys_on_page(page, list_id: str) -> list[str]:
+    return page.eval_on_selector_all(f"#{list_id} > li", "items => items.map(li => li.dataset.itemId || '')")
+
+
+def keys_drawn(live, list_id: str) -> list[str]:
+    status, html = live.client().get(f"/live/region/{REGION}/")
+    assert status == 200
+    body = re.search(rf'<ol [^>]*id="{list_id}"[^>]*>(.*?)</ol>', html, re.S).group(1)
+    return [key or "" for key in re.findall(r'<li(?: data-item-id="([^"]*)")?', body)]
+
+
+def test_a_page_follows_a_region_by_patches_and_heals_when_one_is_lost(fresh, live, new_page):
+    frames, refetches, drop = [], [], {"next": False, "dropped": 0}
+
+    def setup(page):
+        def route(ws):
+            server = ws.connect_to_server()
+
+            def from_server(message):
+                patch = isinstance(message, str) and message.startswith(f'<template data-patch="{REGION}" data-base=')
+                if patch and drop["next"]:
+                    drop.update(next=False, dropped=drop["dropped"] + 1)
+                    return  # lost on the way
+                frames.append(message)
+                ws.send(message)
+
+            server.on_message(from_server)
+
+        page.route_web_socket(re.compile(r"/ws/live/"), route)
+        page.on("request", lambda request: refetches.append(request.url) if "/live/region/" in request.url else None)
+
+    page = new_page(f"/demos/{STREAM}/", setup=setup)
+    whole = f'<template data-patch="{REGION}" data-seq='
+    wait_until(lambda: page.wait_for_timeout(50) or any(f.startswith(whole) for f in frames), what="the whole region")
+    writer = live.client()
+
+    def post(text: str) -> None:
+        writer.write(text, STREAM)
+        expect(page.locator("#cp-naive")).to_contain_text(text, timeout=20_000)
+        expect(page.locator("#cp-trick-list")).to_contain_text(text, timeout=20_000)
+
+    for i in range(6):
+        post(f"Q: question number {i} {uuid.uuid4().hex[:6]} " * 3)
+    patches = [f for f in frames if f.startswith(f'<template data-patch="{REGION}" data-base=')]
+    assert len(patches) >= 6
+    assert max(len(f.encode()) for f in patches) < 2048, "a patch carries what changed, not the region"
+    assert refetches == [], "every patch applied to what the page showed (the checksums agree)"
+    for list_id in LISTS:
+        assert keys_on_page(page, list_id) == keys_drawn(live, list_id)
+
+    # One patch lost: the next one does not start from what the page shows; the page fetches
+    # the region whole rather than apply it to the wrong drawing.
+    drop["next"] = True
+    lost = f"Q: lost on the way {uuid.uuid4().hex[:6]}"
+    writer.write(lost, STREAM)
+    # Playwright's sync API runs the route's callbacks only while the test calls into it.
+    wait_until(lambda: page.wait_for_timeout(50) or drop["dropped"] == 1, timeout=20, what="a patch to drop")
+    assert lost not in page.locator("#cp-naive").inner_text()
+    post(f"Q: the next one {uuid.uuid4().hex[:6]}")
+    expect(page.locator("#cp-naive")).to_contain_text(lost, timeout=20_000)
+    assert len(refetches) >= 1
+    # A list changed under the page (as an answer redrawing it would): its checksum no longer
+    # matches, and the next patch brings the whole region back.
+    page.evaluate("document.querySelector('#cp-naive > li:last-child').remove()")
+    fetched = len(refetches)
+    post(f"Q: after the change {uuid.uuid4().hex[:6]}")
+    wait_until(lambda: page.wait_for_timeout(50) or len(refetches) > fetched, timeout=20, what="the region again")
+    for list_id in LISTS:
+        wait_until(lambda id=list_id: keys_on_page(page, id) == keys_drawn(live, id), timeout=20, what=f"{list_id}")
