@@ -1,6 +1,7 @@
 """Bytes a demo page receives over its socket for each write someone else makes in its stream,
 in real Chromium: at a phone's width (an audience member: no timeline) and a laptop's (the
-stream's timeline too). Everything the socket gets counts: items, redraws, room and lag badges.
+stream's timeline too, whose share is shown apart). Everything the socket gets counts: items,
+patches, redraws, room and lag badges.
 
 .venv/bin/python -m bench.page_bytes [writes]
 """
@@ -18,6 +19,7 @@ from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
 WIDTHS = {"phone": (375, 740), "laptop": (1280, 800)}
 QUIET_S = 1.5  # no frame for this long: the writes' pushes are all in
+TIMELINE = '<template data-patch="timeline:'  # a timeline's frames (push/patch.py)
 
 
 def measure(app, writes: int = 10) -> list[dict]:
@@ -32,11 +34,14 @@ def measure(app, writes: int = 10) -> list[dict]:
             for label, (width, height) in WIDTHS.items():
                 context = browser.new_context(viewport={"width": width, "height": height})
                 page = context.new_page()
-                frames: list[tuple[float, int]] = []
+                frames: list[tuple[float, int, bool]] = []  # (when, bytes, a timeline's)
                 page.on(
                     "websocket",
                     lambda ws, frames=frames: ws.on(
-                        "framereceived", lambda payload: frames.append((time.monotonic(), len(str(payload).encode())))
+                        "framereceived",
+                        lambda payload: frames.append(
+                            (time.monotonic(), len(str(payload).encode()), str(payload).startswith(TIMELINE))
+                        ),
                     ),
                 )
                 page.goto(f"{app.url}/demos/{demo.slug}/")
@@ -49,7 +54,8 @@ def measure(app, writes: int = 10) -> list[dict]:
                     page.wait_for_timeout(250)  # a write every quarter second, as a busy room
                 settle(page, frames)
                 mine = frames[before:]
-                row[label] = (sum(n for _, n in mine) / writes, len(mine) / writes)
+                row[label] = (sum(n for _, n, _ in mine) / writes, len(mine) / writes)
+                row[f"{label} timeline"] = sum(n for _, n, timeline in mine if timeline) / writes
                 context.close()
             rows.append(row)
         browser.close()
@@ -68,12 +74,15 @@ def settle(page, frames, deadline_s: float = 20) -> None:
 
 def report(rows: list[dict]) -> str:
     lines = [
-        "| demo page | phone: bytes / frames per write | laptop: bytes / frames per write |",
-        "| --- | ---: | ---: |",
+        "| demo page | phone: bytes / frames per write | laptop: bytes / frames per write | laptop: timeline |",
+        "| --- | ---: | ---: | ---: |",
     ]
     for row in rows:
         phone, laptop = row["phone"], row["laptop"]
-        lines.append(f"| {row['demo']} | {phone[0]:.0f} B / {phone[1]:.1f} | {laptop[0]:.0f} B / {laptop[1]:.1f} |")
+        lines.append(
+            f"| {row['demo']} | {phone[0]:.0f} B / {phone[1]:.1f} | {laptop[0]:.0f} B / {laptop[1]:.1f} "
+            f"| {row['laptop timeline']:.0f} B |"
+        )
     return "\n".join(lines)
 
 

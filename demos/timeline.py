@@ -4,6 +4,12 @@ A lane runs from submitted (0 ms) through accepted, applied (or rejected) by eac
 first pushed, to first seen in a browser. The inconsistency window, from accepted until the
 last replica applied, is shaded; while a replica still lags it stays open up to "now".
 
+Each lane is a picture of its own, in its own coordinates, an item of a list under one shared
+time axis: a redraw that changes one lane changes only that item, so the push layer sends that
+lane alone (push/patch.py). The axis's scale is chosen from a short ladder of round values and
+is at least what the current lag settings make a write take, so it rarely moves (when it does,
+every lane moves with it and the timeline is sent whole).
+
 This module only does the geometry; the template `demos/timeline.html#svg` draws it, so
 every piece of text in the picture goes through autoescaping.
 """
@@ -19,7 +25,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
-from store.models import Delivery, Event, Replica
+from store.models import Delivery, Event, LagSettings, Replica
 
 WIDTH = 960
 PAD = 16
@@ -32,6 +38,8 @@ ROW_H = 21
 LANE_GAP = 16
 LABEL_GAP = 10
 TITLE_CHARS = 64
+LADDER = (1, 1.5, 2, 3, 4, 5, 6, 8)  # the axis's scale is one of these times a power of ten
+MARGIN_MS = 200  # accept, push and first render on top of the lag itself
 
 
 @dataclass
@@ -44,6 +52,7 @@ class Mark:
     row: int = 0
     anchor: str = "start"
     label_y: float = 0.0
+    label_dy: float = 0.0  # the label's baseline below the lane's bar
 
     @property
     def label(self) -> str:
@@ -72,7 +81,6 @@ class Lane:
     state: str
     marks: list[Mark]
     window: Window | None
-    top: float = 0.0
     rows: int = 1
     span_ms: int = 0
 
@@ -95,7 +103,7 @@ class Timeline:
     scale_ms: int
     ticks: list[dict]
     width: int = WIDTH
-    height: float = AXIS_H
+    axis_h: int = AXIS_H
     left: int = PAD
     right: int = WIDTH - PAD
     bar_h: int = BAR_H
@@ -195,10 +203,28 @@ def _place_labels(marks: list[Mark], x_max: float) -> int:
     return max(len(rows), 1)
 
 
-def layout(lane_list: list[Lane], stream: str | None = None) -> Timeline:
-    span = max([lane.span_ms for lane in lane_list] + [100])
-    step = nice_step(span)
-    scale = -(-span // step) * step  # round up to a whole tick
+def ladder(ms: float) -> int:
+    """The smallest value of LADDER times a power of ten that is at least `ms`."""
+    power = 100
+    while True:
+        for factor in LADDER:
+            if factor * power >= ms:
+                return int(factor * power)
+        power *= 10
+
+
+def expected_ms() -> int:
+    """About the longest a write takes to reach every replica at the current lag settings."""
+    lag = LagSettings.load()
+    extra = max(Replica.objects.values_list("extra_lag_ms", flat=True), default=0)
+    return lag.delay_ms * (2 if lag.reorder else 1) + lag.jitter_ms + extra + MARGIN_MS
+
+
+def layout(lane_list: list[Lane], stream: str | None = None, floor_ms: int = 0) -> Timeline:
+    span = max([lane.span_ms for lane in lane_list] + [floor_ms, 100])
+    scale = ladder(span)
+    step = nice_step(scale)
+    scale = -(-scale // step) * step  # a whole number of ticks (every value of the ladder is)
     x_min, x_max = PAD, WIDTH - PAD
 
     def x(ms: float) -> float:
@@ -208,8 +234,7 @@ def layout(lane_list: list[Lane], stream: str | None = None) -> Timeline:
     for ms in range(0, scale + 1, step):
         anchor = "start" if ms == 0 else "end" if ms == scale else "middle"
         ticks.append({"x": x(ms), "label": f"{ms} ms", "anchor": anchor})
-    top = AXIS_H
-    for lane in lane_list:
+    for lane in lane_list:  # each lane in its own coordinates: its picture starts at y = 0
         for mark in lane.marks:
             mark.x = x(mark.ms)
         if lane.window:
@@ -217,21 +242,18 @@ def layout(lane_list: list[Lane], stream: str | None = None) -> Timeline:
             lane.window.width = max(x(lane.window.end_ms) - lane.window.x, 2)
         lane.rows = _place_labels(lane.marks, x_max)
         lane.text = Truncator(lane.text).chars(TITLE_CHARS)
-        lane.top = top
-        lane.title_y = top + TITLE_H - 8
-        lane.bar_y = top + TITLE_H
+        lane.title_y = TITLE_H - 8
+        lane.bar_y = TITLE_H
         lane.bar_mid = lane.bar_y + BAR_H / 2
         lane.bar_x2 = x(lane.span_ms)
         for mark in lane.marks:
             mark.label_y = lane.bar_y + BAR_H + (mark.row + 1) * ROW_H - 5
-        top += lane.height
-    height = top if lane_list else AXIS_H + 40
-    timeline = Timeline(f"tl-{stream or 'all'}", stream, lane_list, scale, ticks, height=round(height))
-    return timeline
+            mark.label_dy = round(mark.label_y - lane.bar_mid, 1)
+    return Timeline(f"tl-{stream or 'all'}", stream, lane_list, scale, ticks)
 
 
 def build(stream: str | None = None, limit: int = 8) -> Timeline:
-    return layout(lanes(stream, limit), stream)
+    return layout(lanes(stream, limit), stream, floor_ms=expected_ms())
 
 
 def section_id(stream: str | None = None) -> str:

@@ -4,7 +4,7 @@ fragment once and publish it to the Channels group that shows it. Consumers only
 from django.template.loader import render_to_string
 
 from demos import fragments, live
-from demos.groups import CONTROL, CURTAIN, LAG, ROOM, STREAM_PREFIX, session_ref_group, stream_group
+from demos.groups import CONTROL, CURTAIN, LAG, ROOM, session_ref_group, stream_group
 from store import lag, trace
 from store.models import Delivery
 
@@ -74,10 +74,7 @@ def progressed(process, **kwargs) -> None:
 
 
 def everything_changed(**kwargs) -> None:
-    """After a reset: every group gets a fresh snapshot (a patched region, what changed)."""
+    """After a reset: every group gets a fresh snapshot."""
     for group in regions.known_groups():
-        region = "stream:" + group.removeprefix(STREAM_PREFIX) if group.startswith(STREAM_PREFIX) else ""
-        if region and regions.patched(region):
-            regions.draw_patch(region)
-        else:
-            send(group, regions.snapshot(group))
+        for message in regions.snapshot(group):
+            send(group, message)

@@ -34,8 +34,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         for group in self.joined:
-            if snapshot := await database_sync_to_async(regions.snapshot)(group):
-                await self.send(text_data=snapshot)
+            for message in await database_sync_to_async(regions.snapshot)(group):
+                await self.send(text_data=message)
         if not staff:  # the presenter's own screens are not the audience
             await self._join_room(session.session_key if session is not None and session.session_key else "")
 

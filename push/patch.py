@@ -42,7 +42,7 @@ class Node:
     open_end: int  # the end of its start tag
     end: int = 0
     children: list[Node] = field(default_factory=list)  # elements with an id inside, nearest only
-    items: list[tuple[str, int, int]] | None = None  # a list's <li>s: (data-item-id or "", start, end)
+    items: list[tuple[str, int, int]] | None = None  # a list's <li>s: (data-item-id, data-key or "", start, end)
 
     @property
     def is_list(self) -> bool:
@@ -76,7 +76,7 @@ class _Parser(HTMLParser):
         attrs = dict(attrs)
         parent = self.stack[-1][1] if self.stack else None
         if self.item is None and parent is not None and parent.is_list and tag == "li":
-            self.item = (attrs.get("data-item-id") or "", start)
+            self.item = (attrs.get("data-item-id") or attrs.get("data-key") or "", start)
             self.stack.append((tag, None, parent))
             return
         node = None

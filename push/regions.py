@@ -38,22 +38,23 @@ def stream_update(stream: str) -> str:
 
 
 def patched(name: str) -> bool:
-    """Whether the region `name` is pushed as patches (push/patch.py) rather than whole."""
+    """Whether the region `name` is pushed as patches (push/patch.py) rather than whole: the
+    timelines, and the pages of demos that say so."""
     kind, _, stream = name.partition(":")
+    if kind == "timeline":
+        return not stream or registry.get(stream) is not None
     demo = registry.get(stream) if kind == "stream" else None
     return bool(demo and demo.pushed and demo.patched and not demo.live_list)
 
 
 def draw_patch(name: str) -> None:
     """Push what changed in the patched region `name` since its last drawing."""
-    stream = name.partition(":")[2]
-    patch.draw(name, stream_group(stream), lambda: stream_update(stream))
+    patch.draw(name, group_of(name), lambda: region(name)[1])
 
 
 def patch_snapshot(name: str) -> str:
     """The patched region `name` whole, numbered: what a page starts from."""
-    stream = name.partition(":")[2]
-    return patch.snapshot(name, stream_group(stream), lambda: stream_update(stream))
+    return patch.snapshot(name, group_of(name), lambda: region(name)[1])
 
 
 def session_update(event, replica_name: str) -> str:
@@ -98,27 +99,28 @@ def region(name: str) -> tuple[str, str]:
     raise ValueError(f"unknown region {name!r}")
 
 
-def snapshot(group: str) -> str:
-    """Everything a page listening to `group` shows live, as it is now: the first thing a
-    socket gets on every connect, so a page that was offline catches up."""
+def snapshot(group: str) -> list[str]:
+    """Everything a page listening to `group` shows live, as it is now, in as many messages as
+    it takes (a patched region is a message of its own): the first thing a socket gets on every
+    connect, so a page that was offline catches up."""
     if group == LAG:
-        return fragments.lag_badge(oob=True)
+        return [fragments.lag_badge(oob=True)]
     if group == ROOM:
-        return room.badge(oob=True)
+        return [room.badge(oob=True)]
     if group == CURTAIN:
-        return fragments.curtain_log(oob=True) + fragments.curtain_replicas(oob=True) + fragments.timeline(oob=True)
+        return [fragments.curtain_log(oob=True) + fragments.curtain_replicas(oob=True), patch_snapshot("timeline:")]
     if group.startswith(STREAM_PREFIX):
         stream = group.removeprefix(STREAM_PREFIX)
         if patched(f"stream:{stream}"):
-            return patch_snapshot(f"stream:{stream}")
+            return [patch_snapshot(f"stream:{stream}")]
         if not live_list(stream):
-            return stream_update(stream)
+            return [html] if (html := stream_update(stream)) else []
         # The number first: a frame pushed while the list renders is in it, or comes after.
         seq = live.current_seq(stream)
-        return stream_update(stream) + live.seq_marker(stream, seq)
+        return [stream_update(stream) + live.seq_marker(stream, seq)]
     if group.startswith(TIMELINE_PREFIX):
-        return fragments.timeline(group.removeprefix(TIMELINE_PREFIX), oob=True)
-    return ""
+        return [patch_snapshot(f"timeline:{group.removeprefix(TIMELINE_PREFIX)}")]
+    return []
 
 
 def timeline_regions(streams) -> list[str]:

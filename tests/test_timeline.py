@@ -143,7 +143,10 @@ def test_labels_that_bunch_up_go_to_separate_rows_without_overlapping():
 def test_the_curtain_shows_the_timeline_and_its_snapshot_carries_it():
     body = Client().get("/curtain/").content.decode()
     assert 'id="timeline"' in body and "<svg" in body
-    assert 'id="timeline" class="pane timeline" hx-swap-oob="true"' in regions.snapshot("curtain")
+    log, timeline_frame = regions.snapshot("curtain")
+    assert 'id="event-log"' in log
+    assert timeline_frame.startswith('<template data-patch="timeline:" data-seq=')
+    assert 'id="timeline" class="pane timeline" hx-swap-oob="true"' in timeline_frame
 
 
 # ---- The seen beacon
@@ -215,7 +218,7 @@ def test_redraws_are_coalesced_across_a_burst_of_changes(monkeypatch):
     from showcase.redis_client import redis_client
 
     regions = ["timeline:", "timeline:optimistic", "timeline:push"]
-    redis_client().delete(*(f"push:{f}:{r}" for r in regions for f in ("quiet", "dirty")))
+    redis_client().delete(*(f"push:{f}:{r}" for r in regions for f in ("quiet", "dirty", "patch")))
     async_to_sync(watchers.beat)(["curtain", "timeline.optimistic", "timeline.push"], "a-page")
     leading, trailing = [], []
     monkeypatch.setattr(coalesce, "TIMELINE_WINDOW_S", 10)  # one window for the whole burst, however slow the machine
@@ -228,7 +231,7 @@ def test_redraws_are_coalesced_across_a_burst_of_changes(monkeypatch):
     assert sorted(leading) == regions
     assert sorted(trailing) == ["timeline:", "timeline:optimistic"]
     sent = []
-    monkeypatch.setattr("push.coalesce.send", lambda group, html: sent.append((group, html)))
+    monkeypatch.setattr("push.patch.send", lambda group, html: sent.append((group, html)))
     coalesce.redraw("timeline:optimistic")  # clears its flag first: the next burst schedules again
     assert sent[0][0] == "timeline.optimistic" and 'id="timeline-optimistic"' in sent[0][1]
     coalesce.changed("timeline:optimistic")
@@ -239,11 +242,16 @@ def test_a_region_nobody_has_open_is_not_drawn_until_someone_opens_it(monkeypatc
     from push import coalesce, watchers
     from showcase.redis_client import redis_client
 
-    redis_client().delete("push:quiet:timeline:pending", "push:dirty:timeline:pending", "watch:timeline.pending")
+    redis_client().delete(
+        "push:quiet:timeline:pending",
+        "push:dirty:timeline:pending",
+        "watch:timeline.pending",
+        "push:patch:timeline:pending",
+    )
     drawn, sent = [], []
     monkeypatch.setattr(coalesce.redraw, "delay", lambda region: drawn.append(region))
     monkeypatch.setattr(coalesce.redraw, "apply_async", lambda args, countdown: drawn.append(args[0]))
-    monkeypatch.setattr("push.coalesce.send", lambda group, html: sent.append(group))
+    monkeypatch.setattr("push.patch.send", lambda group, html: sent.append(group))
     coalesce.changed("timeline:pending")
     coalesce.redraw("timeline:pending")  # one already queued when the last page closed
     assert drawn == [] and sent == []
@@ -253,3 +261,44 @@ def test_a_region_nobody_has_open_is_not_drawn_until_someone_opens_it(monkeypatc
     assert drawn == ["timeline:pending"] and sent == ["timeline.pending"]
     async_to_sync(watchers.leave)(["timeline.pending"], "a-page")
     assert watchers.watched(["timeline.pending"]) == set()
+
+
+# ---- Lanes pushed one by one
+
+
+def test_the_scale_is_a_round_value_at_least_what_the_lag_makes_a_write_take():
+    assert [timeline.ladder(ms) for ms in (1, 100, 101, 230, 999, 3100, 12_000)] == [
+        100,
+        100,
+        150,
+        300,
+        1000,
+        4000,
+        15000,
+    ]
+    factories.lag(delay_ms=3000, jitter_ms=500, reorder=False)
+    event = factories.write("quick so far")
+    Delivery.objects.filter(event=event).update(enqueue_count=1)
+    applied(event, "fast")
+    at(event, accepted=5, fast=40)
+    built = timeline.build()
+    assert built.scale_ms >= 3000 + 500 + max(Replica.objects.values_list("extra_lag_ms", flat=True))
+    assert built.ticks[-1]["label"] == f"{built.scale_ms} ms"  # a whole number of ticks
+
+
+def test_a_change_to_one_lane_is_pushed_as_that_lane_alone():
+    from push import patch
+
+    factories.lag(delay_ms=0, jitter_ms=0)
+    events = [factories.write(f"lane {i} " * 6) for i in range(8)]
+    Delivery.objects.filter(event__in=events).update(enqueue_count=1)
+    for event in events:
+        applied(event, *Replica.objects.values_list("name", flat=True))
+        at(event, accepted=2, **{name: 30 for name in Replica.objects.values_list("name", flat=True)})
+    before = regions.region("timeline:")[1]
+    Event.objects.filter(pk=events[3].pk).update(seen_at=events[3].submitted_at + timedelta(milliseconds=60))
+    after = regions.region("timeline:")[1]
+    sent = patch.diff(patch.describe(before), after)
+    assert 'data-mark="seen"' in sent and events[3].key in sent
+    assert all(e.key not in sent for e in events if e != events[3]), "the other lanes stay as they are"
+    assert sent.count("<li ") == 1 and len(sent) < len(after) / 5

@@ -21,7 +21,7 @@
     return ("0000000" + value.toString(16)).slice(-8);
   }
   function items(list) { return Array.prototype.filter.call(list.children, function (el) { return el.tagName === "LI"; }); }
-  function keys(list) { return items(list).map(function (li) { return li.dataset.itemId || ""; }); }
+  function keys(list) { return items(list).map(function (li) { return li.dataset.itemId || li.dataset.key || ""; }); }
 
   function adopt(el) {
     el.removeAttribute("hx-swap-oob");
