@@ -188,7 +188,7 @@ def measure(app, counts=(100, 500, 1000), writes: int = 10) -> list[dict]:
             same = asyncio.run(bare_run(port, n, writes, stack["frame_bytes"]))
             small = asyncio.run(bare_run(port, n, writes, max(stack["item_bytes"], 200)))
             result = {"sockets": n, "stack": stack, "bare_same": same, "bare_item": small}
-            print(report(result), flush=True)
+            print(report(result), file=sys.stderr, flush=True)  # progress: a long run shows each size as it ends
             results.append(result)
     finally:
         bare.terminate()
@@ -219,7 +219,8 @@ def main() -> None:
     args = parser.parse_args()
     with running_app() as app:
         app.lag(delay_ms=0, jitter_ms=0, failure_rate=0, replica_lag="slow=0")
-        measure(app, args.sockets, args.writes)
+        results = measure(app, args.sockets, args.writes)
+    print("\n".join(report(r) for r in results))
 
 
 if __name__ == "__main__":
