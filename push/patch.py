@@ -137,8 +137,9 @@ def _own(html: str, node: Node) -> str:
     return "".join(parts)
 
 
-def describe(html: str) -> dict:
-    """What a patch is computed against: each node's own markup and each list's items."""
+def describe(html: str, roots: list[Node] | None = None) -> dict:
+    """What a patch is computed against: each node's own markup and each list's items.
+    `roots`: `html` parsed already."""
     nodes, lists = {}, {}
 
     def walk(node: Node) -> None:
@@ -149,13 +150,14 @@ def describe(html: str) -> dict:
         for child in node.children:
             walk(child)
 
-    for root in parse(html):
+    for root in parse(html) if roots is None else roots:
         walk(root)
     return {"nodes": nodes, "lists": lists}
 
 
-def diff(old: dict, html: str) -> str:
-    """The parts of a patch from the drawing `old` describes to `html`; '' if nothing changed."""
+def diff(old: dict, html: str, roots: list[Node] | None = None) -> str:
+    """The parts of a patch from the drawing `old` describes to `html` (`roots`: it parsed
+    already); '' if nothing changed."""
     parts: list[str] = []
 
     def visit(node: Node) -> None:
@@ -167,7 +169,7 @@ def diff(old: dict, html: str) -> str:
         for child in node.children:
             visit(child)
 
-    for root in parse(html):
+    for root in parse(html) if roots is None else roots:
         visit(root)
     return "".join(parts)
 
@@ -229,10 +231,10 @@ def _redraw(region: str, group: str, render: Callable[[], str]) -> tuple[int, st
         if state and state["html"] == html:
             return state["seq"], html
         seq = int(client.incr(_seq_key(region)))
-        description = describe(html)
-        client.set(_state_key(region), json.dumps({"seq": seq, "html": html, **description}), ex=STATE_TTL_S)
+        roots = parse(html)
+        client.set(_state_key(region), json.dumps({"seq": seq, "html": html, **describe(html, roots)}), ex=STATE_TTL_S)
         if state:
-            send(group, _patch(region, state["seq"], seq, diff(state, html)))
+            send(group, _patch(region, state["seq"], seq, diff(state, html, roots)))
         else:  # nothing to compute a patch from (the first drawing, or after a reset of Redis)
             send(group, whole(region, seq, html))
         return seq, html
