@@ -51,7 +51,6 @@ class Mark:
     x: float = 0.0
     row: int = 0
     anchor: str = "start"
-    label_y: float = 0.0
     label_dy: float = 0.0  # the label's baseline below the lane's bar
 
     @property
@@ -247,8 +246,7 @@ def layout(lane_list: list[Lane], stream: str | None = None, floor_ms: int = 0) 
         lane.bar_mid = lane.bar_y + BAR_H / 2
         lane.bar_x2 = x(lane.span_ms)
         for mark in lane.marks:
-            mark.label_y = lane.bar_y + BAR_H + (mark.row + 1) * ROW_H - 5
-            mark.label_dy = round(mark.label_y - lane.bar_mid, 1)
+            mark.label_dy = round(BAR_H / 2 + (mark.row + 1) * ROW_H - 5, 1)
     return Timeline(f"tl-{stream or 'all'}", stream, lane_list, scale, ticks)
 
 

@@ -42,7 +42,7 @@ class Node:
     open_end: int  # the end of its start tag
     end: int = 0
     children: list[Node] = field(default_factory=list)  # elements with an id inside, nearest only
-    items: list[tuple[str, int, int]] | None = None  # a list's <li>s: (data-item-id, data-key or "", start, end)
+    items: list[tuple[str, int, int]] | None = None  # a list's <li>s: (data-item-id or data-key, start, end)
 
     @property
     def is_list(self) -> bool:
@@ -219,10 +219,10 @@ def _patch(region: str, base: int, seq: int, parts: str) -> str:
     return f'<template data-patch="{escape(region)}" data-base="{base}" data-seq="{seq}">{parts}</template>'
 
 
-def _redraw(region: str, group: str, render: Callable[[], str]) -> tuple[int, str]:
+def draw(region: str, group: str, render: Callable[[], str]) -> tuple[int, str]:
     """Render the region; if it changed since the last drawing, number it, keep it and push the
-    patch to `group`. Returns the current drawing. Under a lock: one drawing at a time per region,
-    so patches are numbered, kept and sent in one order."""
+    patch to `group`. Returns the current drawing (its number and markup). Under a lock: one
+    drawing at a time per region, so patches are numbered, kept and sent in one order."""
     client = redis_client()
     with client.lock(f"push:patch-lock:{region}", timeout=LOCK_TIMEOUT_S, blocking_timeout=LOCK_TIMEOUT_S):
         html = render()
@@ -240,12 +240,7 @@ def _redraw(region: str, group: str, render: Callable[[], str]) -> tuple[int, st
         return seq, html
 
 
-def draw(region: str, group: str, render: Callable[[], str]) -> None:
-    """Push what changed in `region` to the pages that show it."""
-    _redraw(region, group, render)
-
-
 def snapshot(region: str, group: str, render: Callable[[], str]) -> str:
     """The region whole, as it is now, for a page that (re)connects or missed a patch."""
-    seq, html = _redraw(region, group, render)
+    seq, html = draw(region, group, render)
     return whole(region, seq, html)
