@@ -57,6 +57,11 @@ class Mark:
     def label(self) -> str:
         return f"{self.name} {self.ms} ms"
 
+    @property
+    def key(self) -> str:
+        """Unique in its lane: a mark is patched in and out by it (push/patch.py)."""
+        return f"{self.kind}:{self.replica}" if self.replica else self.kind
+
 
 @dataclass
 class Window:
@@ -88,6 +93,7 @@ class Lane:
     bar_y: float = 0.0
     bar_mid: float = 0.0
     bar_x2: float = 0.0
+    dom_id: str = ""  # the lane's picture's id, and its parts' prefix
 
     @property
     def height(self) -> float:
@@ -233,12 +239,14 @@ def layout(lane_list: list[Lane], stream: str | None = None, floor_ms: int = 0) 
     for ms in range(0, scale + 1, step):
         anchor = "start" if ms == 0 else "end" if ms == scale else "middle"
         ticks.append({"x": x(ms), "label": f"{ms} ms", "anchor": anchor})
+    timeline_id = f"tl-{stream or 'all'}"
     for lane in lane_list:  # each lane in its own coordinates: its picture starts at y = 0
+        lane.dom_id = f"{timeline_id}-{lane.position}"
         for mark in lane.marks:
             mark.x = x(mark.ms)
         if lane.window:
             lane.window.x = x(lane.window.start_ms)
-            lane.window.width = max(x(lane.window.end_ms) - lane.window.x, 2)
+            lane.window.width = max(round(x(lane.window.end_ms) - lane.window.x, 1), 2)
         lane.rows = _place_labels(lane.marks, x_max)
         lane.text = Truncator(lane.text).chars(TITLE_CHARS)
         lane.title_y = TITLE_H - 8
@@ -247,7 +255,7 @@ def layout(lane_list: list[Lane], stream: str | None = None, floor_ms: int = 0) 
         lane.bar_x2 = x(lane.span_ms)
         for mark in lane.marks:
             mark.label_dy = round(BAR_H / 2 + (mark.row + 1) * ROW_H - 5, 1)
-    return Timeline(f"tl-{stream or 'all'}", stream, lane_list, scale, ticks)
+    return Timeline(timeline_id, stream, lane_list, scale, ticks)
 
 
 def build(stream: str | None = None, limit: int = 8) -> Timeline:

@@ -27,6 +27,7 @@ from showcase.redis_client import redis_client
 from .channel import send
 
 LISTS = ("ol", "ul")
+KEYED = "data-keyed"  # any other element whose children are a keyed list (an SVG group of marks)
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 STATE_TTL_S = 24 * 3600
 LOCK_TIMEOUT_S = 10
@@ -34,15 +35,16 @@ LOCK_TIMEOUT_S = 10
 
 @dataclass
 class Node:
-    """An element with an id, and where it is in the drawing's markup."""
+    """An element with an id, or an item of a list (its key), and where it is in the markup."""
 
-    id: str
+    id: str  # an item's key: data-item-id or data-key
     tag: str
     start: int
     open_end: int  # the end of its start tag
+    svg: bool = False  # inside an <svg>: its markup travels wrapped in one, to be parsed as SVG
     end: int = 0
     children: list[Node] = field(default_factory=list)  # elements with an id inside, nearest only
-    items: list[tuple[str, int, int]] | None = None  # a list's <li>s: (data-item-id or data-key, start, end)
+    items: list[Node] | None = None  # a list's items, in order
 
     @property
     def is_list(self) -> bool:
@@ -55,16 +57,15 @@ class _Parser(HTMLParser):
         self.html = html
         self.lines = [0] + [i + 1 for i, char in enumerate(html) if char == "\n"]
         self.roots: list[Node] = []
-        # Open elements: (tag, its node if it has an id, the list it is an item of).
-        self.stack: list[tuple[str, Node | None, Node | None]] = []
-        self.item: tuple[str, int] | None = None  # the list item being read: its key and start
+        # Open elements: (tag, its node: an element with an id or a list's item, if either).
+        self.stack: list[tuple[str, Node | None]] = []
 
     def _at(self) -> int:
         line, column = self.getpos()
         return self.lines[line - 1] + column
 
     def _owner(self) -> Node | None:
-        for _, node, _ in reversed(self.stack):
+        for _, node in reversed(self.stack):
             if node is not None:
                 return node
         return None
@@ -74,31 +75,28 @@ class _Parser(HTMLParser):
             return
         start = self._at()
         attrs = dict(attrs)
+        open_end = start + len(self.get_starttag_text())
+        svg = any(open_tag == "svg" for open_tag, _ in self.stack)
         parent = self.stack[-1][1] if self.stack else None
-        if self.item is None and parent is not None and parent.is_list and tag == "li":
-            self.item = (attrs.get("data-item-id") or attrs.get("data-key") or "", start)
-            self.stack.append((tag, None, parent))
-            return
         node = None
-        if attrs.get("id") and self.item is None:  # inside an item, an id is just part of the item
-            open_end = start + len(self.get_starttag_text())
-            node = Node(attrs["id"], tag, start, open_end, items=[] if tag in LISTS else None)
+        if parent is not None and parent.is_list and (tag == "li" or parent.tag not in LISTS):
+            node = Node(attrs.get("data-item-id") or attrs.get("data-key") or "", tag, start, open_end, svg)
+            parent.items.append(node)
+        elif attrs.get("id"):
+            keyed = tag in LISTS or KEYED in attrs
+            node = Node(attrs["id"], tag, start, open_end, svg, items=[] if keyed else None)
             owner = self._owner()
             (owner.children if owner else self.roots).append(node)
-        self.stack.append((tag, node, None))
+        self.stack.append((tag, node))
 
     def handle_endtag(self, tag) -> None:
-        if tag in VOID or not any(open_tag == tag for open_tag, _, _ in self.stack):
+        if tag in VOID or not any(open_tag == tag for open_tag, _ in self.stack):
             return
         end = self.html.index(">", self._at()) + 1
         while self.stack:  # an element left open (a <p> before its parent's end) ends here too
-            open_tag, node, of_list = self.stack.pop()
+            open_tag, node = self.stack.pop()
             if node is not None:
                 node.end = end
-            if of_list is not None and self.item is not None:
-                key, start = self.item
-                of_list.items.append((key, start, end))
-                self.item = None
             if open_tag == tag:
                 break
 
@@ -124,11 +122,12 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
-def _own(html: str, node: Node) -> str:
-    """The node's markup without what is drawn separately: its id'd children, a list's items."""
+def _inside(html: str, node: Node) -> str:
+    """The node's markup after its start tag, without what is drawn separately (its id'd
+    children); a list's items are drawn separately, all of them."""
     if node.is_list:
-        return node.tag  # a list's own attributes travel with every list patch
-    parts, at = [], node.start
+        return ""  # a list's own attributes travel with every list patch
+    parts, at = [], node.open_end
     for child in node.children:
         parts.append(html[at : child.start])
         parts.append(f"\0{child.id}\0")
@@ -137,16 +136,29 @@ def _own(html: str, node: Node) -> str:
     return "".join(parts)
 
 
+def _own(html: str, node: Node) -> list[str]:
+    """Digests of the node's start tag and of the rest of its own markup."""
+    return [_digest(html[node.start : node.open_end]), _digest(_inside(html, node))]
+
+
+def _wrap(node: Node, markup: str) -> str:
+    """Markup that parses as what it is: an SVG element outside an <svg> would be HTML."""
+    return f"<svg data-wrap>{markup}</svg>" if node.svg else markup
+
+
 def describe(html: str, roots: list[Node] | None = None) -> dict:
     """What a patch is computed against: each node's own markup and each list's items.
     `roots`: `html` parsed already."""
     nodes, lists = {}, {}
 
     def walk(node: Node) -> None:
-        nodes[node.id] = _digest(_own(html, node))
+        nodes[node.id] = _own(html, node)
         if node.is_list:
-            items = [[key, _digest(html[start:end])] for key, start, end in node.items]
+            items = [[item.id, _digest(html[item.start : item.open_end] + _inside(html, item))] for item in node.items]
             lists[node.id] = {"shell": html[node.start : node.open_end], "items": items}
+            for item in node.items:
+                for child in item.children:
+                    walk(child)
         for child in node.children:
             walk(child)
 
@@ -157,15 +169,25 @@ def describe(html: str, roots: list[Node] | None = None) -> dict:
 
 def diff(old: dict, html: str, roots: list[Node] | None = None) -> str:
     """The parts of a patch from the drawing `old` describes to `html` (`roots`: it parsed
-    already); '' if nothing changed."""
+    already); '' if nothing changed. Parts apply in order: a list is patched before what is
+    inside the items it keeps."""
     parts: list[str] = []
 
     def visit(node: Node) -> None:
-        if old["nodes"].get(node.id) != _digest(_own(html, node)):
-            parts.append(f"<template data-replace>{html[node.start : node.end]}</template>")
+        was, now = old["nodes"].get(node.id), _own(html, node)
+        if was is None or was[1] != now[1]:
+            markup = _wrap(node, html[node.start : node.end])
+            parts.append(f"<template data-replace>{markup}</template>")
             return  # the node anew, with everything inside it
+        if was[0] != now[0] and not node.is_list:  # its attributes alone (a list's travel with its patch)
+            shell = _wrap(node, f"{html[node.start : node.open_end]}</{node.tag}>")
+            parts.append(f"<template data-attrs>{shell}</template>")
         if node.is_list:
-            parts.append(_list_patch(old["lists"].get(node.id), html, node))
+            patch, kept = _list_patch(old["lists"].get(node.id), html, node)
+            parts.append(patch)
+            for item in kept:
+                for child in item.children:
+                    visit(child)
         for child in node.children:
             visit(child)
 
@@ -174,32 +196,34 @@ def diff(old: dict, html: str, roots: list[Node] | None = None) -> str:
     return "".join(parts)
 
 
-def _list_patch(before: dict | None, html: str, node: Node) -> str:
+def _list_patch(before: dict | None, html: str, node: Node) -> tuple[str, list[Node]]:
     """A list's patch: its start tag (attributes may change), the items it did not have, and
-    for each place in the new list an index into the old one or "n", the next new item."""
+    for each place in the new list an index into the old one or "n", the next new item. Also
+    the items it keeps: what is inside them may have changed on its own."""
     before = before or {"shell": "", "items": []}
     index: dict[tuple[str, str], list[int]] = {}
     for i, (key, digest) in enumerate(before["items"]):
         index.setdefault((key, digest), []).append(i)
-    order, fresh = [], []
-    for key, start, end in node.items:
-        same = index.get((key, _digest(html[start:end])))
+    order, fresh, kept = [], [], []
+    for item in node.items:
+        same = index.get((item.id, _digest(html[item.start : item.open_end] + _inside(html, item))))
         i = same.pop(0) if same else None  # each old item kept once at most
         if i is None:
             order.append("n")
-            fresh.append(html[start:end])
+            fresh.append(html[item.start : item.end])
         else:
             order.append(str(i))
+            kept.append(item)
     shell = html[node.start : node.open_end]
     if shell == before["shell"] and order == [str(i) for i in range(len(before["items"]))]:
-        return ""
+        return "", kept
     keys_before = [key for key, _ in before["items"]]
-    keys_after = [key for key, _, _ in node.items]
+    keys_after = [item.id for item in node.items]
+    markup = _wrap(node, f"{shell}</{node.tag}>{''.join(fresh)}")
     return (
         f'<template data-list="{escape(node.id)}" data-order="{" ".join(order)}"'
-        f' data-from="{checksum(keys_before)}" data-to="{checksum(keys_after)}">'
-        f"{shell}</{node.tag}>{''.join(fresh)}</template>"
-    )
+        f' data-from="{checksum(keys_before)}" data-to="{checksum(keys_after)}">{markup}</template>'
+    ), kept
 
 
 def _state_key(region: str) -> str:

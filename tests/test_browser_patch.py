@@ -86,3 +86,52 @@ def test_a_page_follows_a_region_by_patches_and_heals_when_one_is_lost(fresh, li
     wait_until(lambda: page.wait_for_timeout(50) or len(refetches) > fetched, timeout=20, what="the region again")
     for list_id in LISTS:
         wait_until(lambda id=list_id: keys_on_page(page, id) == keys_drawn(live, id), timeout=20, what=f"{list_id}")
+
+
+SAME_AS_SERVER = """([id, html]) => {
+  const flat = (el) => el ? el.outerHTML.replace(/>\\s+</g, "><") : "";
+  const frame = document.createElement("template");
+  frame.innerHTML = html;  // the region whole: a <template data-patch> around the drawing
+  const drawn = frame.content.firstElementChild.content.getElementById(id);
+  return drawn !== null && flat(document.getElementById(id)) === flat(drawn);
+}"""
+
+
+def test_a_timeline_follows_mark_by_mark_and_ends_as_the_server_draws_it(fresh, live, new_page):
+    """The lanes stay; inside them, marks go in one by one, and the window, the bar and the
+    lane's height change on their own. The page ends with exactly the server's drawing."""
+    region, tl = f"timeline:{STREAM}", f"tl-{STREAM}"
+    frames, refetches = [], []
+
+    def setup(page):
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda message: frames.append(message)))
+        page.on("request", lambda request: refetches.append(request.url) if "/live/region/" in request.url else None)
+
+    live.lag(delay_ms=300, jitter_ms=0, failure_rate=0, reorder=False)
+    page = new_page(f"/demos/{STREAM}/", width=1280, setup=setup)
+    writer = live.client()
+    for i in range(4):
+        writer.write(f"Q: timeline {i} {uuid.uuid4().hex[:6]}", STREAM)
+        page.wait_for_timeout(150)
+
+    def same() -> bool:
+        status, html = live.client().get(f"/live/region/{region}/")
+        return status == 200 and "still inconsistent" not in html and page.evaluate(SAME_AS_SERVER, [tl, html])
+
+    wait_until(same, timeout=30, what="the page's timeline as the server draws it")
+    patches = [f for f in frames if isinstance(f, str) and f.startswith(f'<template data-patch="{region}" data-base=')]
+    marks = [f for f in patches if re.search(rf'data-list="{tl}-\d+-m"', f)]
+    assert marks, "marks went into lanes that stayed"
+    assert any("data-attrs" in f for f in patches), "a lane's height or state changed alone"
+    # Unless a lane comes in (it is drawn whole once) or the axis's scale moved (every lane
+    # moves with it: the timeline goes whole), a patch is, for each lane it touches, a few marks
+    # and lines: under 1 KB (a lane whole is about 2 KB).
+    rescaled = f'<template data-replace><div class="tl" id="{tl}"'
+    per_lane = [
+        len(f.encode()) / len(set(re.findall(rf'id="{tl}-(\d+)', f)))
+        for f in patches
+        if rescaled not in f and "<li " not in f and re.search(rf'id="{tl}-\d+', f)
+    ]
+    assert per_lane and max(per_lane) < 1024, per_lane
+    assert not [url for url in refetches if "timeline" in url], "every patch applied to the drawing on the page"
+    assert page.locator(f"#{tl} [data-mark='applied']").count() >= 4

@@ -15,15 +15,16 @@ from store.data import ensure_replicas
 from tests import factories
 from tests.test_push import communicator, receive_until
 
-PART = re.compile(r"<template data-(replace|list)([^>]*)>(.*?)</template>", re.S)
+PART = re.compile(r"<template data-(replace|list|attrs)([^>]*)>(.*?)</template>(?=<template data-|$)", re.S)
 
 
 def nodes(html: str) -> dict:
+    """Every element with an id, in lists' items too."""
     found = {}
 
     def walk(node):
         found[node.id] = node
-        for child in node.children:
+        for child in node.children + [c for item in node.items or [] for c in item.children]:
             walk(child)
 
     for root in patch.parse(html):
@@ -31,31 +32,42 @@ def nodes(html: str) -> dict:
     return found
 
 
+def unwrap(markup: str) -> str:
+    if markup.startswith("<svg data-wrap>"):
+        return markup.removeprefix("<svg data-wrap>").removesuffix("</svg>")
+    return markup
+
+
 def apply(page: str, frame: str) -> str:
     """What static/showcase/patch.js does, on markup: refuses a list that is not the start."""
     body = re.match(r'<template data-patch="[^"]*" data-base="\d+" data-seq="\d+">(.*)</template>$', frame, re.S)
     assert body, frame[:200]
     for kind, attrs, inner in PART.findall(body.group(1)):
+        inner = unwrap(inner)
+        new_id = re.search(r'\bid="([^"]+)"', inner[: inner.index(">")])
         if kind == "replace":
-            new_id = re.search(r'\bid="([^"]+)"', inner).group(1)
-            node = nodes(page)[new_id]
+            node = nodes(page)[new_id.group(1)]
             page = page[: node.start] + inner + page[node.end :]
+            continue
+        if kind == "attrs":
+            node = nodes(page)[new_id.group(1)]
+            page = page[: node.start] + inner[: inner.index(">") + 1] + page[node.open_end :]
             continue
         fields = dict(re.findall(r'data-(\w+)="([^"]*)"', "data-list" + attrs))
         node = nodes(page)[fields["list"]]
-        old = [page[start:end] for _, start, end in node.items]
-        assert patch.checksum([key for key, _, _ in node.items]) == fields["from"], "not the drawing it starts from"
+        old = [page[item.start : item.end] for item in node.items]
+        assert patch.checksum([item.id for item in node.items]) == fields["from"], "not the drawing it starts from"
         close = f"</{node.tag}>"
         shell = inner[: inner.index(">") + 1]
-        fresh = _items_of(inner[inner.index(close) + len(close) :])
+        fresh = _items_of(node.tag, inner[inner.index(close) + len(close) :])
         rebuilt = [fresh.pop(0) if token == "n" else old[int(token)] for token in fields["order"].split()]
         page = page[: node.start] + shell + "".join(rebuilt) + close + page[node.end :]
     return page
 
 
-def _items_of(markup: str) -> list[str]:
-    wrapped = f'<ol id="x">{markup}</ol>'
-    return [wrapped[s:e] for _, s, e in nodes(wrapped)["x"].items]
+def _items_of(tag: str, markup: str) -> list[str]:
+    wrapped = f'<{tag} id="x" data-keyed>{markup}</{tag}>'
+    return [wrapped[item.start : item.end] for item in nodes(wrapped)["x"].items]
 
 
 def same_drawing(a: str, b: str) -> bool:
@@ -111,9 +123,53 @@ def test_a_patch_carries_only_what_changed():
 def test_nothing_changed_is_an_empty_patch_and_a_changed_container_is_sent_whole():
     old = drawing([("a", 1, "one")])
     assert patch.diff(patch.describe(old), old) == ""
+    reworded = old.replace("\n<p id", "\nNow: <p id")
+    sent = frame(old, reworded)
+    assert sent.count("data-replace") == 1 and "Now:" in sent and "data-list" not in sent
+    assert same_drawing(apply(old, sent), reworded)
+
+
+def test_a_changed_start_tag_alone_sends_the_attributes_alone():
+    old = drawing([("a", 1, "one")])
     reshaped = old.replace('<div id="pane" hx-swap-oob="true">', '<div id="pane" hx-swap-oob="true" class="wide">')
     sent = frame(old, reshaped)
-    assert sent.count("data-replace") == 1 and 'class="wide"' in sent and "data-list" not in sent
+    assert '<template data-attrs><div id="pane" hx-swap-oob="true" class="wide"></div></template>' in sent
+    assert "data-replace" not in sent and "data-list" not in sent and "one" not in sent
+    assert same_drawing(apply(old, sent), reshaped)
+
+
+MARKS = """<ol id="lanes">{lanes}</ol>"""
+LANE = (
+    '<li data-key="{key}"><svg id="l{key}" viewBox="0 0 960 {height}"><g id="l{key}-s" class="{state}">'
+    '<text>{key}</text><g id="l{key}-w"><text>{window} ms</text></g>'
+    '<g id="l{key}-m" data-keyed>{marks}</g></g></svg></li>'
+)
+
+
+def lanes(spec) -> str:
+    """Lanes of keyed marks: (key, state, window, [(mark, x)])."""
+    drawn = []
+    for key, state, window, marks in spec:
+        inner = "".join(f'<g data-key="{m}"><circle cx="{x}"/><text>{m} &lt;{x}&gt;</text></g>' for m, x in marks)
+        drawn.append(LANE.format(key=key, height=40 + 20 * len(marks), state=state, window=window, marks=inner))
+    return MARKS.format(lanes="".join(drawn))
+
+
+def test_items_keep_their_own_ids_and_keyed_lists_and_svg_travels_as_svg():
+    one = [("a", 1), ("b", 5)]
+    old = lanes([("1", "pending", 10, one), ("2", "pending", 5, one[:1])])
+    new = lanes([("3", "pending", 1, []), ("1", "done", 30, one + [("c", 9)]), ("2", "pending", 15, one[:1])])
+    sent = frame(old, new)
+    assert same_drawing(apply(old, sent), new)
+    assert 'data-order="n 0 1"' in sent  # lane 3 in, the two others kept
+    assert 'data-list="l1-m" data-order="0 1 n"' in sent and "c &lt;9&gt;" in sent and "a &lt;1&gt;" not in sent
+    assert '<template data-attrs><svg data-wrap><g id="l1-s" class="done"></g></svg></template>' in sent
+    assert '<template data-attrs><svg id="l1" viewBox="0 0 960 100"></svg></template>' in sent
+    assert '<template data-replace><svg data-wrap><g id="l2-w"><text>15 ms</text></g></svg></template>' in sent
+    assert "l2-m" not in sent  # nothing changed in lane 2's marks
+    parsed = nodes(new)
+    assert parsed["l1-m"].svg and parsed["l1-m"].is_list and [i.id for i in parsed["l1-m"].items] == ["a", "b", "c"]
+    assert not parsed["l1"].svg  # the picture itself is in HTML: its own tag says svg
 
 
 def test_a_list_that_is_not_the_start_is_refused():
@@ -123,11 +179,12 @@ def test_a_list_that_is_not_the_start_is_refused():
         apply(elsewhere, frame(old, new))
 
 
-def test_users_text_stays_escaped_and_ids_inside_items_are_part_of_the_item():
-    tricky = '&lt;/li&gt;&lt;/ol&gt;&lt;template data-replace&gt; <span id="inner">x</span>'
+def test_users_text_stays_escaped():
+    tricky = "&lt;/li&gt;&lt;/ol&gt;&lt;template data-replace&gt; &lt;svg data-wrap&gt;"
     old, new = drawing([("a", 1, "one")]), drawing([("b", 2, tricky), ("a", 1, "one")])
-    assert "inner" not in patch.describe(new)["nodes"]
-    assert same_drawing(apply(old, frame(old, new)), new)
+    sent = frame(old, new)
+    assert tricky in sent and sent.count("<template") == 2
+    assert same_drawing(apply(old, sent), new)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -286,7 +286,7 @@ def test_the_scale_is_a_round_value_at_least_what_the_lag_makes_a_write_take():
     assert built.ticks[-1]["label"] == f"{built.scale_ms} ms"  # a whole number of ticks
 
 
-def test_a_change_to_one_lane_is_pushed_as_that_lane_alone():
+def test_a_new_mark_is_pushed_as_that_mark_alone():
     from push import patch
 
     factories.lag(delay_ms=0, jitter_ms=0)
@@ -299,6 +299,9 @@ def test_a_change_to_one_lane_is_pushed_as_that_lane_alone():
     Event.objects.filter(pk=events[3].pk).update(seen_at=events[3].submitted_at + timedelta(milliseconds=60))
     after = regions.region("timeline:")[1]
     sent = patch.diff(patch.describe(before), after)
-    assert 'data-mark="seen"' in sent and events[3].key in sent
-    assert all(e.key not in sent for e in events if e != events[3]), "the other lanes stay as they are"
-    assert sent.count("<li ") == 1 and len(sent) < len(after) / 5
+    lane = f"tl-all-{events[3].pk}"
+    assert 'data-mark="seen"' in sent and f'data-list="{lane}-m"' in sent
+    assert all(f"tl-all-{e.pk}" not in sent for e in events if e != events[3]), "the other lanes stay as they are"
+    assert "<li " not in sent, "the lane stays; its new mark goes in"
+    assert sent.count('data-mark="') == 1, "the marks it had stay as they are"
+    assert len(sent) < 700, sent  # its height, its bar, the mark

@@ -1,6 +1,6 @@
 // Patched regions (push/patch.py): a page gets a region whole once, on connect, and after that
-// only what changed: the items a list did not have, the new order of the ones it keeps, and any
-// other element whose own markup changed. A patch applies only to the drawing it was computed
+// only what changed: the items a list did not have, the new order of the ones it keeps, any
+// other element whose own markup changed, and the attributes of one whose start tag alone did. A patch applies only to the drawing it was computed
 // from; anything else (a frame missed, an answer that redrew a list in between) and the page
 // fetches the region whole again. Changes are made in one go, so the panes' counters
 // (counters.js) only ever see a drawing the server made.
@@ -20,19 +20,46 @@
     });
     return ("0000000" + value.toString(16)).slice(-8);
   }
-  function items(list) { return Array.prototype.filter.call(list.children, function (el) { return el.tagName === "LI"; }); }
+  // A list's items: an <ol>'s or <ul>'s <li>s, any other keyed list's children (push/patch.py).
+  function items(list) {
+    var lists = list.tagName === "OL" || list.tagName === "UL";
+    return Array.prototype.filter.call(list.children, function (el) { return !lists || el.tagName === "LI"; });
+  }
   function keys(list) { return items(list).map(function (li) { return li.dataset.itemId || li.dataset.key || ""; }); }
 
   function adopt(el) {
     el.removeAttribute("hx-swap-oob");
     return el;
   }
+  // What a part carries: SVG travels wrapped in an <svg>, so that it parses as SVG.
+  function contents(part) {
+    var children = Array.prototype.slice.call(part.content.children);
+    var wrap = children.length === 1 && children[0].hasAttribute("data-wrap");
+    return wrap ? Array.prototype.slice.call(children[0].children) : children;
+  }
+  // False if the element is not on the page: it is not the drawing the patch starts from.
   function replace(el) {
     var old = el.id && document.getElementById(el.id);
-    if (!old) { return; }
+    if (!old) { return false; }
     var fresh = adopt(document.importNode(el, true));
     old.replaceWith(fresh);
     if (window.htmx) { window.htmx.process(fresh); }
+    return true;
+  }
+  // The attributes of `shell` on `el`, all of them and only them (its id stays).
+  function attributes(el, shell) {
+    Array.prototype.slice.call(el.attributes).forEach(function (attr) {
+      if (attr.name !== "id" && !shell.hasAttribute(attr.name)) { el.removeAttribute(attr.name); }
+    });
+    Array.prototype.slice.call(adopt(shell).attributes).forEach(function (attr) {
+      if (el.getAttribute(attr.name) !== attr.value) { el.setAttribute(attr.name, attr.value); }
+    });
+  }
+  function restart(shell) {
+    var el = shell.id && document.getElementById(shell.id);
+    if (!el) { return false; }
+    attributes(el, shell);
+    return true;
   }
 
   // One list: keep what the order says, in that order, with the new items in their places.
@@ -40,7 +67,7 @@
   function patchList(part) {
     var list = document.getElementById(part.dataset.list);
     if (!list || checksum(keys(list)) !== part.dataset.from) { return false; }
-    var old = items(list), incoming = Array.prototype.slice.call(part.content.children);
+    var old = items(list), incoming = contents(part);
     var shell = incoming.shift(), next = [];
     var ok = part.dataset.order.split(" ").filter(Boolean).every(function (token) {
       var li = token === "n" ? incoming.shift() : old[Number(token)];
@@ -49,12 +76,7 @@
       return true;
     });
     if (!ok) { return false; }
-    Array.prototype.slice.call(list.attributes).forEach(function (attr) {
-      if (attr.name !== "id" && !shell.hasAttribute(attr.name)) { list.removeAttribute(attr.name); }
-    });
-    Array.prototype.slice.call(adopt(shell).attributes).forEach(function (attr) {
-      if (list.getAttribute(attr.name) !== attr.value) { list.setAttribute(attr.name, attr.value); }
-    });
+    attributes(list, shell);
     list.replaceChildren.apply(list, next);
     next.forEach(function (li) { if (window.htmx && !old.includes(li)) { window.htmx.process(li); } });
     return checksum(keys(list)) === part.dataset.to;
@@ -76,7 +98,9 @@
       if (part.dataset.list !== undefined) {
         ok = patchList(part) && ok;
       } else if (part.dataset.replace !== undefined) {
-        Array.prototype.forEach.call(part.content.children, replace);
+        ok = contents(part).every(replace) && ok;
+      } else if (part.dataset.attrs !== undefined) {
+        ok = contents(part).every(restart) && ok;
       }
     });
     current[region] = seq;
