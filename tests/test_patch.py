@@ -1,6 +1,7 @@
 """Patched regions (push/patch.py): a patch turns exactly the drawing it starts from into the new
 one, and a page that connects, or misses a patch, starts again from a whole, numbered drawing."""
 
+import random
 import re
 
 import pytest
@@ -185,6 +186,43 @@ def test_users_text_stays_escaped():
     sent = frame(old, new)
     assert tricky in sent and sent.count("<template") == 2
     assert same_drawing(apply(old, sent), new)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_any_change_to_lanes_of_marks_is_patched_exactly(seed):
+    """Lanes come, go and reorder; marks come, go, move and change; heights and states change:
+    whatever the change, the patch turns the old drawing into the new one."""
+    rng = random.Random(seed)
+    names = ["s", "a", "r1", "r2", "r3", "p", "seen"]
+
+    def lane(key):
+        return [str(key), "pending", 10, [(m, rng.randint(1, 3)) for m in rng.sample(names, rng.randint(0, 3))]]
+
+    spec = [lane(key) for key in range(rng.randint(0, 4))]
+    old = lanes(spec)
+    for step in range(12):
+        for item in spec:  # each lane: maybe its state, its window, a mark in, out or moved
+            change = rng.random()
+            if change < 0.2:
+                item[1] = rng.choice(["pending", "done"])
+            elif change < 0.4:
+                item[2] += 5
+            elif change < 0.6 and len(item[3]) < len(names):
+                item[3].append((rng.choice([n for n in names if n not in dict(item[3])]), rng.randint(1, 3)))
+            elif change < 0.7 and item[3]:
+                item[3].pop(rng.randrange(len(item[3])))
+            elif change < 0.8 and item[3]:
+                i = rng.randrange(len(item[3]))
+                item[3][i] = (item[3][i][0], item[3][i][1] + 1)
+        if rng.random() < 0.3:
+            spec.insert(0, lane(100 + step))
+        if spec and rng.random() < 0.2:
+            spec.pop()
+        if rng.random() < 0.1:
+            rng.shuffle(spec)
+        new = lanes([tuple(item) for item in spec])
+        assert same_drawing(apply(old, frame(old, new)), new)
+        old = new
 
 
 @pytest.mark.django_db(transaction=True)
