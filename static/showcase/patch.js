@@ -37,14 +37,14 @@
     var wrap = children.length === 1 && children[0].hasAttribute("data-wrap");
     return wrap ? Array.prototype.slice.call(children[0].children) : children;
   }
-  // False if the element is not on the page: it is not the drawing the patch starts from.
+  // A page may show only part of a region (the whole skips what it has no place for): an
+  // element not on the page is left out here too.
   function replace(el) {
     var old = el.id && document.getElementById(el.id);
-    if (!old) { return false; }
+    if (!old) { return; }
     var fresh = adopt(document.importNode(el, true));
     old.replaceWith(fresh);
     if (window.htmx) { window.htmx.process(fresh); }
-    return true;
   }
   // The attributes of `shell` on `el`, all of them and only them (its id stays).
   function attributes(el, shell) {
@@ -57,9 +57,7 @@
   }
   function restart(shell) {
     var el = shell.id && document.getElementById(shell.id);
-    if (!el) { return false; }
-    attributes(el, shell);
-    return true;
+    if (el) { attributes(el, shell); }
   }
 
   // One list: keep what the order says, in that order, with the new items in their places.
@@ -98,9 +96,9 @@
       if (part.dataset.list !== undefined) {
         ok = patchList(part) && ok;
       } else if (part.dataset.replace !== undefined) {
-        ok = contents(part).every(replace) && ok;
+        contents(part).forEach(replace);
       } else if (part.dataset.attrs !== undefined) {
-        ok = contents(part).every(restart) && ok;
+        contents(part).forEach(restart);
       }
     });
     current[region] = seq;
