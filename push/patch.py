@@ -6,11 +6,12 @@ items it did not have and the order of the ones it keeps; any other element with
 again only when its own markup changed. static/showcase/patch.js applies the patch.
 
 Truth first: a page applies a patch only to exactly the drawing it was computed from. Every
-drawing of a region is numbered (one counter in Redis, never reset, shared by every process); a
-patch names the drawing it starts from, and each list patch carries a checksum of the list's
-keys before and after. A page whose drawing is not the patch's start (a frame missed, an answer
-that redrew a list in between) fetches the region whole instead (push/views.py), and a page
-always starts from a whole drawing: the snapshot every socket gets on connect.
+drawing of a region is numbered (one counter in Redis, shared by every process, in Redis's
+epoch: showcase.redis_client.numbered); a patch names the drawing it starts from, and each list
+patch carries a checksum of the list's keys before and after. A page whose drawing is not the
+patch's start (a frame missed, an answer that redrew a list in between, numbers of another
+epoch) fetches the region whole instead (push/views.py), and a page always starts from a whole
+drawing: the snapshot every socket gets on connect.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from html import escape
 from html.parser import HTMLParser
 
-from showcase.redis_client import redis_client
+from showcase.redis_client import Numbered, numbered, redis_client
 
 from .channel import send
 
@@ -234,16 +235,19 @@ def _seq_key(region: str) -> str:
     return f"push:patch-seq:{region}"
 
 
-def whole(region: str, seq: int, html: str) -> str:
+def whole(region: str, seq: Numbered, html: str) -> str:
     """The region's whole drawing number `seq`, as a page starts from it."""
-    return f'<template data-patch="{escape(region)}" data-seq="{seq}">{html}</template>'
+    return f'<template data-patch="{escape(region)}" data-seq="{seq.number}" data-epoch="{seq.epoch}">{html}</template>'
 
 
-def _patch(region: str, base: int, seq: int, parts: str) -> str:
-    return f'<template data-patch="{escape(region)}" data-base="{base}" data-seq="{seq}">{parts}</template>'
+def _patch(region: str, base: int, seq: Numbered, parts: str) -> str:
+    return (
+        f'<template data-patch="{escape(region)}" data-base="{base}" data-seq="{seq.number}"'
+        f' data-epoch="{seq.epoch}">{parts}</template>'
+    )
 
 
-def draw(region: str, group: str, render: Callable[[], str]) -> tuple[int, str]:
+def draw(region: str, group: str, render: Callable[[], str]) -> tuple[Numbered, str]:
     """Render the region; if it changed since the last drawing, number it, keep it and push the
     patch to `group`. Returns the current drawing (its number and markup). Under a lock: one
     drawing at a time per region, so patches are numbered, kept and sent in one order."""
@@ -253,13 +257,14 @@ def draw(region: str, group: str, render: Callable[[], str]) -> tuple[int, str]:
         raw = client.get(_state_key(region))
         state = json.loads(raw) if raw else None
         if state and state["html"] == html:
-            return state["seq"], html
-        seq = int(client.incr(_seq_key(region)))
+            return Numbered(state.get("epoch", ""), state["seq"]), html
+        seq = numbered(_seq_key(region))
         roots = parse(html)
-        client.set(_state_key(region), json.dumps({"seq": seq, "html": html, **describe(html, roots)}), ex=STATE_TTL_S)
-        if state:
+        drawing = {"epoch": seq.epoch, "seq": seq.number, "html": html, **describe(html, roots)}
+        client.set(_state_key(region), json.dumps(drawing), ex=STATE_TTL_S)
+        if state and state.get("epoch") == seq.epoch:
             send(group, _patch(region, state["seq"], seq, diff(state, html, roots)))
-        else:  # nothing to compute a patch from (the first drawing, or after a reset of Redis)
+        else:  # nothing to compute a patch from (the first drawing, or Redis lost its data)
             send(group, whole(region, seq, html))
         return seq, html
 

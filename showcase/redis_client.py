@@ -1,9 +1,11 @@
 """Pooled Redis clients: one per URL for sync code (the rate limit, the push layer's flags),
 one per event loop for async code (an asyncio connection belongs to the loop that opened it)."""
 
+import time
 import weakref
 from asyncio import AbstractEventLoop, get_running_loop
 from functools import cache
+from typing import NamedTuple
 
 import redis
 import redis.asyncio
@@ -26,3 +28,29 @@ def async_redis_client() -> redis.asyncio.Redis:
     if loop not in _async_clients:
         _async_clients[loop] = redis.asyncio.Redis.from_url(settings.REDIS_URL, socket_timeout=0.5)
     return _async_clients[loop]
+
+
+EPOCH_KEY = "push:epoch"
+
+
+class Numbered(NamedTuple):
+    """A number of a counter in Redis, and the epoch of the data it was counted in."""
+
+    epoch: str
+    number: int
+
+
+def numbered(key: str, *, advance: bool = True) -> Numbered:
+    """The counter `key` advanced by one (or as it is), with Redis's epoch.
+
+    Counters number what is pushed so a page can tell that it missed something. Redis without
+    persistence loses them when it restarts, and they start again from 1: numbers a page already
+    saw. The epoch goes with them (set once, when missing, in the same round trip), so a page
+    that sees another epoch knows its numbers mean nothing now and fetches what it shows again.
+    """
+    with redis_client().pipeline(transaction=True) as pipe:
+        pipe.set(EPOCH_KEY, time.time_ns() // 1000, nx=True)
+        pipe.get(EPOCH_KEY)
+        pipe.incr(key) if advance else pipe.get(key)
+        _, epoch, number = pipe.execute()
+    return Numbered(epoch.decode(), int(number or 0))

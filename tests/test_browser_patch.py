@@ -7,6 +7,7 @@ import re
 import uuid
 
 import pytest
+import redis
 from playwright.sync_api import expect
 
 from tests.conftest import wait_until
@@ -28,16 +29,17 @@ def keys_drawn(live, list_id: str) -> list[str]:
     return [key or "" for key in re.findall(r'<li(?: data-item-id="([^"]*)")?', body)]
 
 
-def test_a_page_follows_a_region_by_patches_and_heals_when_one_is_lost(fresh, live, new_page):
-    frames, refetches, drop = [], [], {"next": False, "dropped": 0}
+def lossy(frames: list, drop: dict, droppable, fetches: list, fetched: str):
+    """A page's setup: the socket's frames go through Playwright's route, which keeps them in
+    `frames` and loses the next `droppable` one whenever drop["next"] is set; requests whose URL
+    has `fetched` in it are kept in `fetches`."""
 
     def setup(page):
         def route(ws):
             server = ws.connect_to_server()
 
             def from_server(message):
-                patch = isinstance(message, str) and message.startswith(f'<template data-patch="{REGION}" data-base=')
-                if patch and drop["next"]:
+                if isinstance(message, str) and droppable(message) and drop["next"]:
                     drop.update(next=False, dropped=drop["dropped"] + 1)
                     return  # lost on the way
                 frames.append(message)
@@ -46,7 +48,16 @@ def test_a_page_follows_a_region_by_patches_and_heals_when_one_is_lost(fresh, li
             server.on_message(from_server)
 
         page.route_web_socket(re.compile(r"/ws/live/"), route)
-        page.on("request", lambda request: refetches.append(request.url) if "/live/region/" in request.url else None)
+        page.on("request", lambda request: fetches.append(request.url) if fetched in request.url else None)
+
+    return setup
+
+
+def test_a_page_follows_a_region_by_patches_and_heals_when_one_is_lost(fresh, live, new_page):
+    frames, refetches, drop = [], [], {"next": False, "dropped": 0}
+
+    patch = f'<template data-patch="{REGION}" data-base='
+    setup = lossy(frames, drop, lambda message: message.startswith(patch), refetches, "/live/region/")
 
     page = new_page(f"/demos/{STREAM}/", setup=setup)
     whole = f'<template data-patch="{REGION}" data-seq='
@@ -135,3 +146,31 @@ def test_a_timeline_follows_mark_by_mark_and_ends_as_the_server_draws_it(fresh, 
     assert per_lane and max(per_lane) < 1536, per_lane
     assert not [url for url in refetches if "timeline" in url], "every patch applied to the drawing on the page"
     assert page.locator(f"#{tl} [data-mark='applied']").count() >= 4
+
+
+def test_a_live_list_that_misses_a_frame_after_redis_lost_its_data_fetches_again(fresh, live, new_page):
+    """Redis restarted without its data: the frames' numbers start again from 1, below what the
+    page saw. A frame lost then is found out all the same: the next one comes in a new epoch."""
+    frames, refetches, drop = [], [], {"next": False, "dropped": 0}
+
+    item = 'hx-swap-oob="afterbegin:#push-live"'
+    setup = lossy(frames, drop, lambda message: item in message, refetches, "/live/")
+
+    live.lag(delay_ms=0, jitter_ms=0, failure_rate=0, reorder=False)
+    page = new_page("/demos/push/", width=375, setup=setup)
+    writer = live.client()
+    for i in range(3):  # the page's numbers climb past what a fresh Redis starts from
+        text = f"before {i} {uuid.uuid4().hex[:6]}"
+        writer.write(text, "push")
+        expect(page.locator("#push-live")).to_contain_text(text, timeout=20_000)
+    fetched = len(refetches)
+    redis.Redis.from_url(live.stack.redis_url).flushall()  # what a restart without persistence leaves
+    drop["next"] = True
+    lost = f"lost after the restart {uuid.uuid4().hex[:6]}"
+    writer.write(lost, "push")
+    wait_until(lambda: page.wait_for_timeout(50) or drop["dropped"] == 1, timeout=20, what="a frame to drop")
+    after = f"the next one {uuid.uuid4().hex[:6]}"
+    writer.write(after, "push")
+    expect(page.locator("#push-live")).to_contain_text(after, timeout=20_000)
+    expect(page.locator("#push-live")).to_contain_text(lost, timeout=20_000)
+    assert len(refetches) > fetched, "the list was fetched again"

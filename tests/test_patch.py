@@ -8,7 +8,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 
-from demos import registry
+from demos import live, registry
 from push import patch, regions
 from showcase.redis_client import redis_client
 from store import projector, signals
@@ -269,3 +269,23 @@ def test_a_socket_starts_from_the_whole_region_then_gets_numbered_patches(redis_
         await comm.disconnect()
 
     async_to_sync(run)()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_numbers_of_a_redis_that_lost_its_data_come_in_a_new_epoch(redis_server):
+    """Redis without persistence restarted: counters start again from 1, numbers a page already
+    saw. They come with a new epoch, so a page knows (patch.js, live.js) and fetches again."""
+    ensure_replicas()
+    factories.lag(delay_ms=0, jitter_ms=0, failure_rate=0, reorder=False)
+    factories.write("Q: before", stream="consistent-prefix")
+    first = regions.patch_snapshot("stream:consistent-prefix")
+    before = live.next_seq("push")
+    epoch = re.search(r'data-epoch="(\d+)"', first).group(1)
+    assert epoch == before.epoch and before.number >= 1
+    redis_client().flushall()  # what a restart without persistence leaves
+    factories.write("Q: after", stream="consistent-prefix")
+    again = regions.patch_snapshot("stream:consistent-prefix")
+    assert re.search(r'data-seq="1" data-epoch="(\d+)"', again).group(1) != epoch
+    after = live.next_seq("push")
+    assert after.number == 1 and after.epoch != before.epoch
+    assert live.current_seq("push") == after

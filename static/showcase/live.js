@@ -1,7 +1,7 @@
 // Live lists: each applied write arrives alone over the WebSocket (a few hundred bytes), and
 // is put in its place here: one copy per item, newest position first, at most `data-limit`
 // items. Frames are numbered per stream; a number that skips means a frame was missed, and
-// the list is fetched again and merged.
+// the list is fetched again and merged, as when the numbers start again in a new epoch.
 (function () {
   "use strict";
   function items(list) { return Array.prototype.slice.call(list.querySelectorAll(":scope > [data-item-id]")); }
@@ -54,8 +54,17 @@
     var frames = items(list).filter(function (item) { return item.dataset.seq; });
     frames.forEach(function (item) {
       var seq = Number(item.dataset.seq), known = mark ? Number(mark.dataset.liveSeq) : NaN;
+      var epoch = item.dataset.epoch;
       delete item.dataset.seq;
-      if (!mark || isNaN(known) || seq <= known) { return; }
+      delete item.dataset.epoch;
+      if (!mark || isNaN(known)) { return; }
+      if (epoch !== mark.dataset.liveEpoch) {  // Redis counts again from 1: what came between is unknown
+        mark.dataset.liveEpoch = epoch;
+        mark.dataset.liveSeq = String(seq);
+        refetch(list);
+        return;
+      }
+      if (seq <= known) { return; }
       mark.dataset.liveSeq = String(seq);
       if (seq > known + 1) { refetch(list); }
     });

@@ -9,7 +9,9 @@
   var script = document.currentScript;
   var url = script && script.dataset.regionUrl;
   var current = {};  // region -> number of the drawing on the page
+  var currentEpoch = {};  // region -> the epoch of that number (push/patch.py)
   var newest = {};  // region -> highest number a patch has announced
+  var newestEpoch = {};
   var fetching = {};
 
   // The server's checksum of a list's keys (push/patch.py checksum): FNV-1a over code points.
@@ -81,15 +83,22 @@
   }
 
   function apply(frame, fetched) {
-    var region = frame.dataset.patch, seq = Number(frame.dataset.seq);
+    var region = frame.dataset.patch, seq = Number(frame.dataset.seq), epoch = frame.dataset.epoch;
+    if (epoch !== newestEpoch[region]) {  // Redis counts again from 1: numbers seen before mean nothing
+      newestEpoch[region] = epoch;
+      newest[region] = 0;
+    }
     if (frame.dataset.base === undefined) {  // the region whole
       Array.prototype.forEach.call(frame.content.children, replace);
       current[region] = seq;
+      currentEpoch[region] = epoch;
       if (fetched) { newest[region] = seq; } else if (seq < (newest[region] || 0)) { refetch(region); }
       return;
     }
     newest[region] = Math.max(newest[region] || 0, seq);
-    if (current[region] === undefined || seq <= current[region]) { return; }  // its snapshot is on the way, or has it
+    if (current[region] === undefined) { return; }  // its snapshot is on the way
+    if (epoch !== currentEpoch[region]) { refetch(region); return; }  // the page's drawing is from another epoch
+    if (seq <= current[region]) { return; }  // it has it
     if (Number(frame.dataset.base) !== current[region]) { refetch(region); return; }
     var ok = true;
     Array.prototype.forEach.call(frame.content.children, function (part) {
