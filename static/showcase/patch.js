@@ -1,9 +1,10 @@
 // Patched regions (push/patch.py): a page gets a region whole once, on connect, and after that
 // only what changed: the items a list did not have, the new order of the ones it keeps, any
-// other element whose own markup changed, and the attributes of one whose start tag alone did. A patch applies only to the drawing it was computed
-// from; anything else (a frame missed, an answer that redrew a list in between) and the page
-// fetches the region whole again. Changes are made in one go, so the panes' counters
-// (counters.js) only ever see a drawing the server made.
+// other element whose own markup changed, and the attributes of one whose start tag alone did.
+// A patch applies only to the drawing it was computed from; anything else (a frame missed, an
+// answer that redrew a list in between, numbers of another epoch) and the page fetches the
+// region whole again. Changes are made in one go, so the panes' counters (counters.js) only
+// ever see a drawing the server made.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -57,7 +58,7 @@
       if (el.getAttribute(attr.name) !== attr.value) { el.setAttribute(attr.name, attr.value); }
     });
   }
-  function restart(shell) {
+  function reattribute(shell) {
     var el = shell.id && document.getElementById(shell.id);
     if (el) { attributes(el, shell); }
   }
@@ -107,7 +108,7 @@
       } else if (part.dataset.replace !== undefined) {
         contents(part).forEach(replace);
       } else if (part.dataset.attrs !== undefined) {
-        contents(part).forEach(restart);
+        contents(part).forEach(reattribute);
       }
     });
     current[region] = seq;
