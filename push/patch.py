@@ -147,6 +147,10 @@ def _wrap(node: Node, markup: str) -> str:
     return f"<svg data-wrap>{markup}</svg>" if node.svg else markup
 
 
+def _item_digest(html: str, item: Node) -> str:
+    return _digest(html[item.start : item.open_end] + _inside(html, item))
+
+
 def describe(html: str, roots: list[Node] | None = None) -> dict:
     """What a patch is computed against: each node's own markup and each list's items.
     `roots`: `html` parsed already."""
@@ -155,7 +159,7 @@ def describe(html: str, roots: list[Node] | None = None) -> dict:
     def walk(node: Node) -> None:
         nodes[node.id] = _own(html, node)
         if node.is_list:
-            items = [[item.id, _digest(html[item.start : item.open_end] + _inside(html, item))] for item in node.items]
+            items = [[item.id, _item_digest(html, item)] for item in node.items]
             lists[node.id] = {"shell": html[node.start : node.open_end], "items": items}
             for item in node.items:
                 for child in item.children:
@@ -168,14 +172,16 @@ def describe(html: str, roots: list[Node] | None = None) -> dict:
     return {"nodes": nodes, "lists": lists}
 
 
-def diff(old: dict, html: str, roots: list[Node] | None = None) -> str:
+def diff(old: dict, html: str, roots: list[Node] | None = None, new: dict | None = None) -> str:
     """The parts of a patch from the drawing `old` describes to `html` (`roots`: it parsed
-    already); '' if nothing changed. Parts apply in order: a list is patched before what is
-    inside the items it keeps."""
+    already; `new`: it described already); '' if nothing changed. Parts apply in order: a list
+    is patched before what is inside the items it keeps."""
+    roots = parse(html) if roots is None else roots
+    new = describe(html, roots) if new is None else new
     parts: list[str] = []
 
     def visit(node: Node) -> None:
-        was, now = old["nodes"].get(node.id), _own(html, node)
+        was, now = old["nodes"].get(node.id), new["nodes"][node.id]
         if was is None or was[1] != now[1]:
             markup = _wrap(node, html[node.start : node.end])
             parts.append(f"<template data-replace>{markup}</template>")
@@ -184,7 +190,7 @@ def diff(old: dict, html: str, roots: list[Node] | None = None) -> str:
             shell = _wrap(node, f"{html[node.start : node.open_end]}</{node.tag}>")
             parts.append(f"<template data-attrs>{shell}</template>")
         if node.is_list:
-            patch, kept = _list_patch(old["lists"].get(node.id), html, node)
+            patch, kept = _list_patch(old["lists"].get(node.id), new["lists"][node.id], html, node)
             parts.append(patch)
             for item in kept:
                 for child in item.children:
@@ -192,22 +198,23 @@ def diff(old: dict, html: str, roots: list[Node] | None = None) -> str:
         for child in node.children:
             visit(child)
 
-    for root in parse(html) if roots is None else roots:
+    for root in roots:
         visit(root)
     return "".join(parts)
 
 
-def _list_patch(before: dict | None, html: str, node: Node) -> tuple[str, list[Node]]:
+def _list_patch(before: dict | None, after: dict, html: str, node: Node) -> tuple[str, list[Node]]:
     """A list's patch: its start tag (attributes may change), the items it did not have, and
     for each place in the new list an index into the old one or "n", the next new item. Also
-    the items it keeps: what is inside them may have changed on its own."""
+    the items it keeps: what is inside them may have changed on its own. `after`: the list as
+    `describe` has it."""
     before = before or {"shell": "", "items": []}
     index: dict[tuple[str, str], list[int]] = {}
     for i, (key, digest) in enumerate(before["items"]):
         index.setdefault((key, digest), []).append(i)
     order, fresh, kept = [], [], []
-    for item in node.items:
-        same = index.get((item.id, _digest(html[item.start : item.open_end] + _inside(html, item))))
+    for item, (key, digest) in zip(node.items, after["items"], strict=True):
+        same = index.get((key, digest))
         i = same.pop(0) if same else None  # each old item kept once at most
         if i is None:
             order.append("n")
@@ -215,11 +222,11 @@ def _list_patch(before: dict | None, html: str, node: Node) -> tuple[str, list[N
         else:
             order.append(str(i))
             kept.append(item)
-    shell = html[node.start : node.open_end]
+    shell = after["shell"]
     if shell == before["shell"] and order == [str(i) for i in range(len(before["items"]))]:
         return "", kept
     keys_before = [key for key, _ in before["items"]]
-    keys_after = [item.id for item in node.items]
+    keys_after = [key for key, _ in after["items"]]
     markup = _wrap(node, f"{shell}</{node.tag}>{''.join(fresh)}")
     return (
         f'<template data-list="{escape(node.id)}" data-order="{" ".join(order)}"'
@@ -260,10 +267,11 @@ def draw(region: str, group: str, render: Callable[[], str]) -> tuple[Numbered, 
             return Numbered(state.get("epoch", ""), state["seq"]), html
         seq = numbered(_seq_key(region))
         roots = parse(html)
-        drawing = {"epoch": seq.epoch, "seq": seq.number, "html": html, **describe(html, roots)}
+        described = describe(html, roots)
+        drawing = {"epoch": seq.epoch, "seq": seq.number, "html": html, **described}
         client.set(_state_key(region), json.dumps(drawing), ex=STATE_TTL_S)
         if state and state.get("epoch") == seq.epoch:
-            send(group, _patch(region, state["seq"], seq, diff(state, html, roots)))
+            send(group, _patch(region, state["seq"], seq, diff(state, html, roots, described)))
         else:  # nothing to compute a patch from (the first drawing, or Redis lost its data)
             send(group, whole(region, seq, html))
         return seq, html

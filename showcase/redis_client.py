@@ -51,6 +51,9 @@ def numbered(key: str, *, advance: bool = True) -> Numbered:
     with redis_client().pipeline(transaction=True) as pipe:
         pipe.set(EPOCH_KEY, time.time_ns() // 1000, nx=True)
         pipe.get(EPOCH_KEY)
-        pipe.incr(key) if advance else pipe.get(key)
+        if advance:
+            pipe.incr(key)
+        else:
+            pipe.get(key)
         _, epoch, number = pipe.execute()
     return Numbered(epoch.decode(), int(number or 0))
