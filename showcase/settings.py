@@ -78,14 +78,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "showcase.middleware.Security",
+    "showcase.middleware.Session",
+    "showcase.middleware.Common",
+    "showcase.middleware.Csrf",
+    "showcase.middleware.Authentication",
+    "showcase.middleware.Message",
+    "showcase.middleware.XFrameOptions",
+    "showcase.middleware.CSP",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -135,6 +135,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "showcase.sqlite"  # Django's, with connections kept: showcase/sqlite
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web server read while the worker writes; IMMEDIATE avoids
         # lock-upgrade deadlocks between the two.

@@ -38,9 +38,25 @@ def apply_event(replica_name: str, position: int) -> int:
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def drain(replica_name: str) -> int:
-    """Apply everything that has come due on the replica: one task for all the writes due in
-    the same tick. Idempotent: what a drain before it applied is no longer queued."""
+def drain(replicas: str | list[str]) -> int:
+    """Apply everything that has come due on each of `replicas` (one name, as queued before
+    drains were shared, or several): one task for all the writes due in the same tick, on every
+    replica whose drain this tick's writers claimed. Idempotent: what a drain before it applied
+    is no longer queued. A replica that fails is left to the sweeper, after the others are done."""
+    names = [replicas] if isinstance(replicas, str) else list(replicas)
+    total, failed = 0, None
+    for name in names:
+        try:
+            total += _drain(name)
+        except Exception as error:  # noqa: BLE001 - re-raised once every replica had its turn
+            logger.warning("drain of %s failed; the sweeper sends its deliveries again: %s", name, error)
+            failed = failed or error
+    if failed is not None:
+        raise failed
+    return total
+
+
+def _drain(replica_name: str) -> int:
     total = 0
     while True:
         settled = projector.apply_due(replica_name)
@@ -70,8 +86,9 @@ def dispatch(deliveries, force: bool = False) -> list[int]:
     """Make sure a drain of each delivery's replica runs at or after its due time; return the
     ids now covered. A drain already set for the same replica and tick covers it (one Redis
     SET NX per replica and tick decides who sends), so under load a write costs the broker
-    nothing and the worker a share of one task. `force` sends regardless (the sweeper: a drain
-    it finds missing may have been set and lost).
+    nothing and the worker a share of one task. The replicas claimed for one tick share one
+    task: at lag 0 every replica falls in the same tick, and one message carries them all.
+    `force` sends regardless (the sweeper: a drain it finds missing may have been set and lost).
 
     With the broker down the write still stands: it is in the log, and the sweeper sends it
     once the broker is back."""
@@ -91,15 +108,21 @@ def dispatch(deliveries, force: bool = False) -> list[int]:
                     ttl_ms = int((tick - now).total_seconds() * 1000) + DRAIN_CLAIM_TTL_MS
                     pipe.set(_claim(replica, tick), 1, nx=True, px=ttl_ms)
                 claimed = pipe.execute()
-        for ((replica, tick), pks), mine in zip(ticks.items(), claimed, strict=True):
-            if mine:
+        mine = defaultdict(list)  # tick -> the replicas this call sends a drain of
+        covered = defaultdict(list)  # tick -> the deliveries its drain (or another's) covers
+        for ((replica, tick), pks), won in zip(ticks.items(), claimed, strict=True):
+            if won:
+                mine[tick].append(replica)
+            covered[tick] += pks
+        for tick in sorted(covered):
+            if replicas := mine.get(tick):
                 try:
-                    drain.apply_async((replica,), eta=tick)
+                    drain.apply_async((replicas,), eta=tick)
                 except (KombuError, RedisError, OSError):
                     if not force:  # let the next write of this tick try
-                        client.delete(_claim(replica, tick))
+                        client.delete(*(_claim(replica, tick) for replica in replicas))
                     raise
-            sent += pks
+            sent += covered[tick]
     except (KombuError, RedisError, OSError) as error:
         logger.warning("broker unreachable, the sweeper will send %s deliveries later: %s", len(ticks), error)
     return sent

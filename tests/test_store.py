@@ -185,7 +185,7 @@ def test_a_delivery_the_broker_refused_after_the_append_is_left_to_the_sweeper(s
     assert tasks.sweep() == len(deliveries)
 
 
-def test_writes_due_in_the_same_tick_share_one_drain_per_replica(monkeypatch):
+def test_writes_due_in_the_same_tick_share_one_drain_of_every_replica(monkeypatch):
     sent = []
     monkeypatch.setattr(tasks.drain, "apply_async", lambda args, eta: sent.append((args[0], eta)))
     due = timezone.now() + timedelta(seconds=30)  # one tick, far from any other test's claims
@@ -199,12 +199,53 @@ def test_writes_due_in_the_same_tick_share_one_drain_per_replica(monkeypatch):
             d.pk for d in deliveries if d.event_id == event.pk
         }
     replicas = {r.name for r in Replica.serving("curtain")}
-    assert sorted(name for name, _ in sent) == sorted(replicas), "one drain per replica for the whole burst"
+    assert len(replicas) > 1
+    assert [sorted(names) for names, _ in sent] == [sorted(replicas)], "one drain, of every replica, for the burst"
     assert all(due <= eta < due + timedelta(milliseconds=tasks.DRAIN_TICK_MS) for _, eta in sent)
     # The sweeper sends past the claims: the drain it finds missing may have been claimed and lost.
     sent.clear()
     tasks.dispatch(deliveries, force=True)
-    assert sorted(name for name, _ in sent) == sorted(replicas)
+    assert [sorted(names) for names, _ in sent] == [sorted(replicas)]
+
+
+def test_replicas_due_in_different_ticks_get_a_drain_each_and_a_claim_taken_covers_the_next_write(monkeypatch):
+    sent = []
+    monkeypatch.setattr(tasks.drain, "apply_async", lambda args, eta: sent.append((sorted(args[0]), eta)))
+    first, second = factories.write("first"), factories.write("second")
+    base = timezone.now() + timedelta(seconds=40)
+    later = {"slow": timedelta(seconds=5)}  # one replica lags behind the others
+    for event in (first, second):
+        for delivery in Delivery.objects.filter(event=event):
+            delivery.due_at = base + later.get(delivery.replica_id, timedelta())
+            delivery.save(update_fields=["due_at"])
+    replicas = sorted(r.name for r in Replica.serving("curtain"))
+    assert "slow" in replicas
+    tasks.dispatch(list(Delivery.objects.filter(event=first)))
+    assert sorted(sent) == sorted([([r for r in replicas if r != "slow"], sent[0][1]), (["slow"], sent[1][1])])
+    sent.clear()
+    assert set(tasks.dispatch(list(Delivery.objects.filter(event=second)))) == set(
+        Delivery.objects.filter(event=second).values_list("pk", flat=True)
+    ), "covered by the drains the first write sent"
+    assert sent == []
+
+
+def test_a_drain_of_several_replicas_applies_each_and_one_that_fails_leaves_the_others_done(monkeypatch):
+    event = factories.write("shared drain")
+    Delivery.objects.filter(event=event).update(due_at=timezone.now() - timedelta(seconds=1))
+    real = projector.apply_due
+
+    def fail_on_fast(name, *args, **kwargs):
+        if name == "fast":
+            raise RuntimeError("the database went away")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(projector, "apply_due", fail_on_fast)
+    with pytest.raises(RuntimeError):
+        tasks.drain(["fast", "arrival"])
+    states = dict(Delivery.objects.filter(event=event).values_list("replica_id", "state"))
+    assert states["fast"] == "queued" and states["arrival"] == "applied"
+    monkeypatch.undo()
+    assert tasks.drain(["fast", "arrival"]) == 1, "fast's turn; arrival's delivery is applied already"
 
 
 def test_a_drain_applies_what_is_due_and_an_ordered_replica_what_came_before_it():
