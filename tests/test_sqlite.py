@@ -1,0 +1,93 @@
+"""The SQLite backend that keeps connections for the next request (showcase/sqlite): it hands
+back only a connection in a clean state, opened by the process that asks."""
+
+import os
+
+import pytest
+from django.db.utils import ConnectionHandler
+from django.utils.deprecation import MiddlewareMixin
+from django.utils.module_loading import import_string
+
+
+def wrapper(path):
+    """A fresh Django connection to `path`, as a new request's thread gets one."""
+    return ConnectionHandler({"default": {"ENGINE": "showcase.sqlite", "NAME": str(path), "OPTIONS": {"timeout": 20}}})[
+        "default"
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _own_files(django_db_blocker):
+    """These connections go to files of the test's own, not to the test database."""
+    with django_db_blocker.unblock():
+        yield
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "kept.sqlite3"
+
+
+def opened(path):
+    connection = wrapper(path)
+    connection.ensure_connection()
+    return connection
+
+
+def test_a_closed_connection_serves_the_next_request_with_its_busy_timeout_restored(db_path):
+    first = opened(db_path)
+    raw = first.connection
+    with first.cursor() as cursor:
+        cursor.execute("CREATE TABLE t (x)")
+        cursor.execute("PRAGMA busy_timeout = 50")  # as store/busy.py shortens it for a write
+    first.close()
+    second = opened(db_path)
+    assert second.connection is raw
+    with second.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        assert cursor.fetchone() == (20_000,)
+        cursor.execute("INSERT INTO t VALUES (1)")
+        cursor.execute("SELECT count(*) FROM t")
+        assert cursor.fetchone() == (1,)
+    second.close()
+
+
+def test_a_connection_inside_a_transaction_or_after_a_database_error_is_closed_for_real(db_path):
+    busy = opened(db_path)
+    raw = busy.connection
+    raw.execute("BEGIN")
+    busy.close()
+    assert opened(db_path).connection is not raw
+    failed = opened(db_path)
+    raw = failed.connection
+    with pytest.raises(Exception, match="no such table"), failed.cursor() as cursor:
+        cursor.execute("SELECT * FROM missing")
+    assert failed.errors_occurred
+    failed.close()
+    assert opened(db_path).connection is not raw
+
+
+def test_a_connection_inherited_across_a_fork_is_never_handed_out_in_the_child(db_path):
+    parent = opened(db_path)
+    raw = parent.connection
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child, as a Celery pool process closing what it inherited
+        try:
+            parent.close()
+            child = opened(db_path)
+            os.write(writer, b"reused" if child.connection is raw else b"fresh")
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(reader, 16) == b"fresh"
+    parent.close()
+    assert opened(db_path).connection is raw, "the parent's own connection is still its to reuse"
+
+
+def test_no_middleware_hops_to_a_thread_and_back_under_asgi(settings):
+    """Django's MiddlewareMixin, left async-capable, runs each hook in a thread and back
+    (showcase/middleware.py): every middleware is sync-only or async without hops."""
+    for path in settings.MIDDLEWARE:
+        middleware = import_string(path)
+        assert not (issubclass(middleware, MiddlewareMixin) and middleware.async_capable), path
