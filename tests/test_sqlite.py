@@ -1,7 +1,9 @@
 """The SQLite backend that keeps connections for the next request (showcase/sqlite): it hands
 back only a connection in a clean state, opened by the process that asks."""
 
+import functools
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db.utils import ConnectionHandler
@@ -23,6 +25,19 @@ def _own_files(django_db_blocker):
         yield
 
 
+def off_the_loop(test):
+    """Run `test` in a thread of its own, as a request's sync code runs: a browser test earlier
+    in the session may leave an event loop running in the main thread, where Django refuses
+    to connect."""
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(test, *args, **kwargs).result()
+
+    return run
+
+
 @pytest.fixture
 def db_path(tmp_path):
     return tmp_path / "kept.sqlite3"
@@ -34,6 +49,7 @@ def opened(path):
     return connection
 
 
+@off_the_loop
 def test_a_closed_connection_serves_the_next_request_with_its_busy_timeout_restored(db_path):
     first = opened(db_path)
     raw = first.connection
@@ -52,6 +68,7 @@ def test_a_closed_connection_serves_the_next_request_with_its_busy_timeout_resto
     second.close()
 
 
+@off_the_loop
 def test_a_connection_inside_a_transaction_or_after_a_database_error_is_closed_for_real(db_path):
     busy = opened(db_path)
     raw = busy.connection
@@ -67,6 +84,7 @@ def test_a_connection_inside_a_transaction_or_after_a_database_error_is_closed_f
     assert opened(db_path).connection is not raw
 
 
+@off_the_loop
 def test_a_connection_inherited_across_a_fork_is_never_handed_out_in_the_child(db_path):
     parent = opened(db_path)
     raw = parent.connection
