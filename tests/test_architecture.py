@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils.deprecation import MiddlewareMixin
+from django.utils.module_loading import import_string
 
 from demos import registry
 
@@ -65,3 +67,11 @@ def test_pages_carry_a_strict_content_security_policy(client):
     assert response["X-Frame-Options"] == "DENY"
     body = response.content.decode()
     assert " onchange=" not in body and " onclick=" not in body and "<script>" not in body
+
+
+def test_no_middleware_hops_to_a_thread_and_back_under_asgi(settings):
+    """Django's MiddlewareMixin, left async-capable, runs each hook in a thread and back
+    (showcase/middleware.py): every middleware is sync-only or async without hops."""
+    for path in settings.MIDDLEWARE:
+        middleware = import_string(path)
+        assert not (issubclass(middleware, MiddlewareMixin) and middleware.async_capable), path

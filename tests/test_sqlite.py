@@ -7,8 +7,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db.utils import ConnectionHandler
-from django.utils.deprecation import MiddlewareMixin
-from django.utils.module_loading import import_string
 
 
 def wrapper(path):
@@ -101,11 +99,3 @@ def test_a_connection_inherited_across_a_fork_is_never_handed_out_in_the_child(d
     assert os.read(reader, 16) == b"fresh"
     parent.close()
     assert opened(db_path).connection is raw, "the parent's own connection is still its to reuse"
-
-
-def test_no_middleware_hops_to_a_thread_and_back_under_asgi(settings):
-    """Django's MiddlewareMixin, left async-capable, runs each hook in a thread and back
-    (showcase/middleware.py): every middleware is sync-only or async without hops."""
-    for path in settings.MIDDLEWARE:
-        middleware = import_string(path)
-        assert not (issubclass(middleware, MiddlewareMixin) and middleware.async_capable), path

@@ -38,11 +38,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _close(self):
         if self._reusable():
-            timeout_ms = int(self.settings_dict["OPTIONS"].get("timeout", 5) * 1000)
-            self.connection.execute(f"PRAGMA busy_timeout = {timeout_ms}")
             with self._lock:
                 idle = self._idle_here()
-                if len(idle) < KEEP:
+                if len(idle) < KEEP:  # reset only a connection that will wait; the rest just close
+                    timeout_ms = int(self.settings_dict["OPTIONS"].get("timeout", 5) * 1000)
+                    self.connection.execute(f"PRAGMA busy_timeout = {timeout_ms}")
                     idle.append(self.connection)
                     return
         super()._close()
