@@ -10,12 +10,15 @@ from tests.live import LiveApp, start_live
 # The shipped sweeper, not the tests' hurried one: with a 1.5 s grace, any backlog longer than
 # that is swept up and sent again every half second, and the duplicates become the backlog.
 SHIPPED_SWEEPER = {"SWEEP_GRACE_MS": "10000", "SWEEP_EVERY_S": "2"}
+# Every benchmark client writes from 127.0.0.1: the per-address limit (a venue's NAT, 60 writes a
+# second) would measure itself, not the server. The per-session limit stays.
+ONE_ADDRESS = {"RATELIMIT_ADDRESS_WRITES": "1000000"}
 
 
 @contextlib.contextmanager
 def running_app(supervised: bool = False, **env: str):
     with tempfile.TemporaryDirectory(prefix="shell-game-bench-") as root:
-        app: LiveApp = start_live(Path(root), supervised=supervised, **{**SHIPPED_SWEEPER, **env})
+        app: LiveApp = start_live(Path(root), supervised=supervised, **{**SHIPPED_SWEEPER, **ONE_ADDRESS, **env})
         try:
             yield app
         finally:

@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 
 import redis
 from django.conf import settings
@@ -50,22 +51,45 @@ _local = _LocalWindows()
 
 def hit(name: str, limit: int, window_s: int) -> tuple[int, int]:
     """Count one hit against `name`; return (hits in the current window, seconds it has left)."""
-    key = f"ratelimit:{name}"
+    return hits([(name, window_s)])[0]
+
+
+def hits(windows: list[tuple[str, int]]) -> list[tuple[int, int]]:
+    """Count one hit against each (name, window length): one round trip to Redis for them all."""
     pipe = redis_client().pipeline(transaction=True)
-    # One MULTI: the window's expiry is set with its first hit, never lost between two calls.
-    pipe.set(key, 0, ex=window_s, nx=True)
-    pipe.incr(key)
-    pipe.ttl(key)
-    _, count, ttl = pipe.execute()
-    return count, max(int(ttl), 1)
+    # One MULTI: each window's expiry is set with its first hit, never lost between two calls.
+    for name, window_s in windows:
+        key = f"ratelimit:{name}"
+        pipe.set(key, 0, ex=window_s, nx=True)
+        pipe.incr(key)
+        pipe.ttl(key)
+    replies = pipe.execute()
+    return [(count, max(int(ttl), 1)) for count, ttl in zip(replies[1::3], replies[2::3], strict=True)]
 
 
-def _hit(name: str, window_s: int) -> tuple[int, int]:
+def _hits(windows: list[tuple[str, int]]) -> list[tuple[int, int]]:
     try:
-        return hit(name, 0, window_s)
+        return hits(windows)
     except redis.RedisError:
         log.warning("rate limit counted in this process only: Redis unavailable")
-        return _local.hit(name, window_s)
+        return [_local.hit(name, window_s) for name, window_s in windows]
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    window_s: int
+    most: int
+    refusal: str  # with {left}: the seconds the window has left
+
+
+def _refused(limits: list[Limit]) -> str | None:
+    """Count a hit against each limit (one round trip); why the first one exceeded refuses."""
+    counted = _hits([(limit.name, limit.window_s) for limit in limits])
+    for limit, (count, left) in zip(limits, counted, strict=True):
+        if count > limit.most:
+            return limit.refusal.format(left=left)
+    return None
 
 
 def address(request: HttpRequest) -> str:
@@ -75,21 +99,40 @@ def address(request: HttpRequest) -> str:
 def check(request: HttpRequest, *, new_session: bool = False, scope: str = "write") -> str | None:
     """Count one write; return why it is refused, or None to let it pass.
 
-    `new_session`: the write came without a session (this request is making one).
+    `new_session`: the write came without a session (this request is making one). A request
+    with a session is counted in one round trip; one without gets its session only once its
+    address may write, so a refused client mints none.
     """
     window_s = settings.RATELIMIT_WINDOW_S
     ip = address(request)
-    if new_session:
-        count, left = _hit(f"{scope}:fresh:{ip}", NEW_SESSION_WINDOW_S)
-        if count > settings.RATELIMIT_NEW_SESSIONS:
-            return f"Too many writes without a session from your network. Reload the page, or try again in {left} s."
-    count, left = _hit(f"{scope}:addr:{ip}", window_s)
-    if count > settings.RATELIMIT_ADDRESS_WRITES:
-        return f"Your network is writing too fast. Try again in {left} s."
+    limits = [
+        Limit(
+            f"{scope}:fresh:{ip}",
+            NEW_SESSION_WINDOW_S,
+            settings.RATELIMIT_NEW_SESSIONS,
+            "Too many writes without a session from your network. Reload the page, or try again in {left} s.",
+        )
+    ] * new_session
+    limits.append(
+        Limit(
+            f"{scope}:addr:{ip}",
+            window_s,
+            settings.RATELIMIT_ADDRESS_WRITES,
+            "Your network is writing too fast. Try again in {left} s.",
+        )
+    )
     if not request.session.session_key:
+        if refused := _refused(limits):
+            return refused
         request.session.save()
-    limit = settings.RATELIMIT_WRITES
-    count, left = _hit(f"{scope}:{request.session.session_key}", window_s)
-    if count > limit:
-        return f"Slow down: at most {limit} writes every {window_s} s. Try again in {left} s."
-    return None
+        limits = []
+    most = settings.RATELIMIT_WRITES
+    limits.append(
+        Limit(
+            f"{scope}:{request.session.session_key}",
+            window_s,
+            most,
+            f"Slow down: at most {most} writes every {window_s} s. Try again in {{left}} s.",
+        )
+    )
+    return _refused(limits)

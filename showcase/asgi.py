@@ -1,8 +1,9 @@
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "showcase.settings")
+
+from showcase.handler import get_asgi_application  # noqa: E402
+
 # Set up Django before importing anything that touches models.
 django_asgi_app = get_asgi_application()
 
