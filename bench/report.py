@@ -47,6 +47,47 @@ def fanout_table(results: list[dict]) -> list[str]:
     return lines
 
 
+def targets(
+    health: dict, fan1: list[dict], fan2: list[dict], writes1: dict, writes2: dict, pages: list[dict], memory: dict
+) -> list[str]:
+    """The issue's targets beside this run's figures (details in the sections below)."""
+
+    def ratio(rows: list[dict]) -> str:
+        top = max(rows, key=lambda r: r["sockets"])
+        return f"{top['stack']['p95'] / max(top['bare_same']['p95'], 0.1):.1f}x ({top['sockets']} sockets)"
+
+    def met(ok: bool) -> str:
+        return "yes" if ok else "**no**"
+
+    def top_ratio(rows: list[dict]) -> float:
+        top = max(rows, key=lambda r: r["sockets"])
+        return top["stack"]["p95"] / max(top["bare_same"]["p95"], 0.1)
+
+    phone = max(row["phone"][0] for row in pages)
+    laptop = max(row["laptop"][0] for row in pages)
+    growth = [
+        (end - memory["memory"]["after warm-up"][name]) / memory["memory"]["after warm-up"][name] * 100
+        for name, end in memory["memory"]["end"].items()
+        if memory["memory"].get("after warm-up", {}).get(name)
+    ]
+    once = writes1["exactly_once"] and writes2["exactly_once"]
+    return [
+        "| target | this run | met? |",
+        "| --- | --- | --- |",
+        f"| fan-out p95 within 3x of bare websockets, same bytes | 2 Daphne (as `make demo` runs on 2 cores) "
+        f"{ratio(fan2)}; 1 Daphne {ratio(fan1)} | {met(top_ratio(fan2) <= 3)} / {met(top_ratio(fan1) <= 3)} |",
+        f"| at most 2 KB per socket per write, every demo page | phones at most {phone:.0f} B; laptops (with the "
+        f"timeline) at most {laptop:.0f} B | {met(phone <= 2048)} / {met(laptop <= 2048)} |",
+        f"| 200 accepted writes/s at lag 0, each applied exactly once | 1 Daphne {writes1['accepted_per_s']:.0f}/s, "
+        f"2 Daphne {writes2['accepted_per_s']:.0f}/s; exactly once: {'yes' if once else 'NO'} "
+        f"| {met(max(writes1['accepted_per_s'], writes2['accepted_per_s']) >= 200)} |",
+        f"| /healthz under 20 ms, never flapping | p95 {health['p95']:.1f} ms, {health['ok']} of {health['calls']} "
+        f"answered 200 | {met(health['p95'] < 20 and health['ok'] == health['calls'])} |",
+        f"| memory within 10 % of the warm-up size | {memory['minutes']:g}-minute soak: at most "
+        f"{max(growth, default=0):+.1f} % | {met(max(growth, default=0) <= 10)} |",
+    ]
+
+
 def svg(results: list[dict]) -> str:
     """p95 per socket count, stack beside bare: hand-drawn bars, log-free and dependency-free."""
     width, height, left, bottom, top = 640, 320, 60, 40, 30
@@ -122,6 +163,8 @@ def main() -> None:
     memory = soak.measure(full)
     md += ["## Memory", "", "```", say(soak.report(memory)), "```", ""]
     md += [f"Whole run: {(time.monotonic() - started) / 60:.1f} min.", ""]
+    summary = ["## Targets", "", *targets(health, fan, fan2, writes, writes2, per_page, memory), ""]
+    md[4:4] = [say("\n".join(summary))]
     (HERE / "report.md").write_text("\n".join(md))
     (HERE / "report.svg").write_text(svg(fan))
     print(f"\nwritten: {HERE / 'report.md'} and report.svg")
