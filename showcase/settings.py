@@ -144,6 +144,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+elif DATABASE_POOL := int(os.environ.get("DATABASE_POOL", "0")):
+    # A web process (showcase/serve.py sets this) runs each request in a thread of its own, and
+    # Django's connections are per thread: without a pool every request opened a PostgreSQL
+    # connection, a server process forked and authenticated for one write. Not in the Celery
+    # worker: its Django fixup closes every connection around each task, a pool's with them.
+    # A request that finds every connection taken waits for one (a CP write holds its own while it
+    # waits for a majority), as long as 30 s, rather than fail.
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "pool": {"min_size": 2, "max_size": DATABASE_POOL, "timeout": 30},
+        "application_name": "shell-game web",  # its connections, in pg_stat_activity
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -9,6 +9,7 @@ import urllib.request
 import pytest
 import websockets.sync.client
 
+from tests import postgres
 from tests.conftest import wait_until
 from tests.live import start_live
 
@@ -39,6 +40,24 @@ def test_two_web_processes_take_turns_on_one_port_and_two_workers_apply(scaled):
     marks = ",".join("?" * len(positions))
     sql = f"SELECT count(*) FROM store_delivery WHERE state = 'applied' AND event_id IN ({marks})"  # noqa: S608
     wait_until(lambda: scaled.query(sql, tuple(positions))[0][0] == replicas * 6, what="every replica to apply")
+
+
+def test_on_postgresql_the_web_processes_serve_writes_from_kept_connections(scaled):
+    """Each request runs in a thread of its own; without the pool (showcase/serve.py) each opened
+    a connection and closed it when it answered, and none outlived its request."""
+    if not postgres.is_postgres(scaled.database_url):
+        pytest.skip("the pool is PostgreSQL's (make test-postgres runs this)")
+    scaled.client().write("warm the pool")
+    (started,) = scaled.query("SELECT now()")[0]
+    clients = [scaled.client() for _ in range(4)]  # within each session's rate limit
+    for i in range(30):
+        clients[i // 8].write(f"pooled {i}")
+    web = scaled.query(
+        "SELECT backend_start FROM pg_stat_activity"
+        " WHERE application_name = 'shell-game web' AND datname = current_database()"
+    )
+    assert any(backend_start < started for (backend_start,) in web), "no connection outlived its request"
+    assert sum(backend_start >= started for (backend_start,) in web) <= 4, "30 writes opened a connection each"
 
 
 def test_a_socket_on_either_process_gets_a_write_made_through_the_other(scaled):
