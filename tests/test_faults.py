@@ -89,7 +89,7 @@ class Burst:
 
         def writer() -> None:
             client = HttpClient(self.app.url)
-            client.get("/demos/push/")  # the page opens the session its writes count against
+            self.open_page(client)
             while True:
                 with take:
                     i = next(numbers, None)
@@ -101,6 +101,19 @@ class Burst:
         for thread in self._threads:
             thread.start()
         return self
+
+    def open_page(self, client: HttpClient) -> None:
+        """The page opens the session its writes count against; a server killed while it loads
+        is loaded again, as a person reloads (a writer that started late meets the kill here)."""
+        deadline = time.monotonic() + GIVE_UP_S
+        while True:
+            try:
+                client.get("/demos/push/")
+                return
+            except (urllib.error.URLError, OSError):
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(RETRY_PAUSE_S)
 
     def write(self, client: HttpClient, key: str, text: str) -> None:
         deadline = time.monotonic() + GIVE_UP_S

@@ -382,3 +382,37 @@ def test_the_admin_never_shows_a_raw_session_key(admin_client):
         response = admin_client.get(url)
         assert response.status_code == 200
         assert "raw-session-key" not in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_closes_after_its_task_a_connection_the_task_left_broken():
+    """The worker keeps its connections across tasks (settings' CELERY_DB_REUSE_MAX); one that
+    can no longer run a query is closed when its task ends (showcase/celery.py), and the next
+    task connects anew. One that saw an error but still works stays open."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from celery.signals import task_postrun
+    from django.db import connection
+
+    import showcase.celery  # noqa: F401 - connects the handler
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Django takes every SQLite connection for usable (make test-postgres runs this)")
+
+    def task_thread():  # a thread of its own, as a prefork child's: none of the test's loops
+        try:
+            connection.ensure_connection()
+            connection.errors_occurred = True
+            task_postrun.send(sender=None)
+            assert connection.connection is not None, "a working connection was closed"
+            connection.connection.close()  # behind Django's back, as a restarted server would
+            connection.errors_occurred = True
+            task_postrun.send(sender=None)
+            assert connection.connection is None
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(task_thread).result()
