@@ -105,14 +105,16 @@ def check(request: HttpRequest, *, new_session: bool = False, scope: str = "writ
     """
     window_s = settings.RATELIMIT_WINDOW_S
     ip = address(request)
-    limits = [
-        Limit(
-            f"{scope}:fresh:{ip}",
-            NEW_SESSION_WINDOW_S,
-            settings.RATELIMIT_NEW_SESSIONS,
-            "Too many writes without a session from your network. Reload the page, or try again in {left} s.",
+    limits = []
+    if new_session:
+        limits.append(
+            Limit(
+                f"{scope}:fresh:{ip}",
+                NEW_SESSION_WINDOW_S,
+                settings.RATELIMIT_NEW_SESSIONS,
+                "Too many writes without a session from your network. Reload the page, or try again in {left} s.",
+            )
         )
-    ] * new_session
     limits.append(
         Limit(
             f"{scope}:addr:{ip}",

@@ -148,7 +148,8 @@ elif DATABASE_POOL := int(os.environ.get("DATABASE_POOL", "0")):
     # A web process (showcase/serve.py sets this) runs each request in a thread of its own, and
     # Django's connections are per thread: without a pool every request opened a PostgreSQL
     # connection, a server process forked and authenticated for one write. Not in the Celery
-    # worker: its Django fixup closes every connection around each task, a pool's with them.
+    # worker: each pool child runs one task at a time on the one connection it keeps
+    # (CELERY_DB_REUSE_MAX below), and Celery's Django fixup closes a pool with its connections.
     # A request that finds every connection taken waits for one (a CP write holds its own while it
     # waits for a majority), as long as 30 s, rather than fail.
     DATABASES["default"]["OPTIONS"] = {
