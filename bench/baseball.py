@@ -18,7 +18,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from demos import game as scoreboard
+from demos.catalog.baseball import game as scoreboard
 from tests.live import HttpClient, LiveApp
 
 READ_EVERY_S = 0.3

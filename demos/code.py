@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-
-STATIC = Path(settings.BASE_DIR) / "static"
+from django.contrib.staticfiles import finders
 
 
 @dataclass(frozen=True)
@@ -37,8 +36,10 @@ def python_in(path: str, name: str) -> Snippet:
 
 
 def javascript(script: str, name: str) -> Snippet:
-    """The block between `// trick:NAME` and `// end trick:NAME` in static/`script`."""
-    text = (STATIC / script).read_text()
+    """The block between `// trick:NAME` and `// end trick:NAME` in the static file `script`
+    (a demo's own, in its folder's static/, or a shared one)."""
+    found = Path(finders.find(script))
+    text = found.read_text()
     marker = re.escape(name)
     match = re.search(rf"^[ \t]*// trick:{marker}\n(.*?)^[ \t]*// end trick:{marker}$", text, re.S | re.M)
     if match is None:
@@ -46,4 +47,4 @@ def javascript(script: str, name: str) -> Snippet:
     lines = match.group(1).rstrip().splitlines()
     indent = min((len(line) - len(line.lstrip()) for line in lines if line.strip()), default=0)
     source = "\n".join(line[indent:] for line in lines)
-    return Snippet(f"static/{script} · {name}", "javascript", source)
+    return Snippet(f"{found.relative_to(settings.BASE_DIR)} · {name}", "javascript", source)

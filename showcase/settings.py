@@ -114,7 +114,7 @@ ASGI_APPLICATION = "showcase.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "templates", *sorted(BASE_DIR.glob("demos/catalog/*/templates"))],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -170,7 +170,8 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# A demo is a folder (demos/catalog/<name>/): its templates and static files live in it.
+STATICFILES_DIRS = [BASE_DIR / "static", *sorted(BASE_DIR.glob("demos/catalog/*/static"))]
 STATIC_ROOT = VAR_DIR / "static"
 
 LOGIN_URL = "/admin/login/"

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.module_loading import import_string
@@ -48,7 +49,20 @@ def test_every_built_demo_is_routed_seeded_and_scripted_from_its_declaration():
         assert demo.scenario and (demo.examples or not demo.replica or demo.slug == "baseball"), demo.slug
         assert demo.snippets(), demo.slug
         if demo.script:
-            assert (ROOT / "static" / demo.script).exists(), demo.script
+            assert finders.find(demo.script), demo.script
+
+
+def test_a_demo_is_a_folder_that_holds_its_template_script_and_rehearsal_check():
+    """Everything a demo is lives in demos/catalog/<name>/: adding one touches nothing else."""
+    for demo in registry.live():
+        folder = Path(sys.modules[demo.urls[0].callback.__module__].__file__).parent
+        assert folder.parent == ROOT / "demos" / "catalog", demo.slug
+        if demo.script:
+            assert Path(finders.find(demo.script)).is_relative_to(folder), demo.script
+        if demo.rehearsal:
+            assert Path(sys.modules[demo.rehearsal.__module__].__file__).parent == folder, demo.slug
+        templates = list((folder / "templates").rglob("*.html"))
+        assert templates, f"{demo.slug}: no template in its folder"
 
 
 def test_the_index_follows_the_talks_order():

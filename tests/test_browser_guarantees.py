@@ -6,7 +6,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from demos.game import GAME, GUARANTEES, prefix_scores
+from demos.catalog.baseball.game import GAME, GUARANTEES, prefix_scores
 from tests.conftest import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]

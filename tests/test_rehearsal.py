@@ -1,8 +1,8 @@
 """The rehearsal's judgement of Terry's readers, read by read: it must fail a reader that breaks
 its guarantee even when every score lies in the allowed set the server sent along."""
 
-from demos import rehearsal
-from demos.game import GAME, eventual_scores, fmt, prefix_scores
+from demos.catalog.baseball import rehearsal
+from demos.catalog.baseball.game import GAME, eventual_scores, fmt, prefix_scores
 
 FINAL = fmt(prefix_scores(len(GAME))[-1])
 EVERY_SCORE = sorted(fmt(s) for s in eventual_scores(len(GAME)))

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from demos import scoreboard
+from demos.catalog.baseball import scoreboard
 from store import log, projector
 from store.data import ensure_replicas
 

@@ -1,0 +1,123 @@
+"""Terry's baseball game: one game through the log, six readers, one per guarantee."""
+
+import uuid
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.urls import path
+from django.views.decorators.http import require_GET, require_POST
+
+from demos import code, ratelimit, registry
+from demos.fragments import timeline
+from demos.scenario import Scenario, lag
+from store import log
+
+from . import rehearsal as checks
+from . import scoreboard
+
+SLUG = scoreboard.STREAM
+SCRIPT = "showcase/tricks/baseball.js"
+TEMPLATE = "demos/baseball.html"
+PAUSE_MS = 400  # between two writes of a game: a run every few hundred ms
+
+
+def _number(request, name: str) -> int:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() else 0
+
+
+@require_GET
+def page(request):
+    game = scoreboard.latest_game()
+    readers = [{"slug": g, "title": t, "who": who} for g, (t, who) in scoreboard.GUARANTEES.items()]
+    context = {
+        "demo": DEMO,
+        "timeline": timeline(SLUG),
+        "game": game,
+        "readers": readers,
+        "bound_ms": scoreboard.BOUND_MS,
+        "pause_ms": PAUSE_MS,
+        "sequence": [f"{team} {runs}" for team, runs in scoreboard.GAME],
+        "prefix": [scoreboard.fmt(s) for s in scoreboard.prefix_scores(len(scoreboard.GAME))],
+    }
+    return render(request, TEMPLATE, context)
+
+
+@require_POST
+def play(request):
+    """Start a new game; the page then writes its seven runs one by one (`write`)."""
+    if refused := ratelimit.check(request):
+        return JsonResponse({"error": refused}, status=429)
+    return JsonResponse({"game": uuid.uuid4().hex[:12], "pause_ms": PAUSE_MS, "writes": len(scoreboard.GAME)})
+
+
+@require_POST
+def write(request):
+    """The `index`-th write of `game`, in the game's order; the same write twice is one event."""
+    game, index = request.POST.get("game", ""), request.POST.get("index", "")
+    if not (game.isalnum() and len(game) <= 32 and index.isdigit() and int(index) < len(scoreboard.GAME)):
+        return JsonResponse({"error": "Unknown game or write."}, status=400)
+    index = int(index)
+    written = log.Event.objects.filter(stream=SLUG, key__startswith=scoreboard.key(game, "")).count()
+    exists = log.Event.objects.filter(key=scoreboard.key(game, index)).exists()
+    if not exists and written != index:
+        return JsonResponse({"error": f"Out of turn: write {written} comes next."}, status=409)
+    if not request.session.session_key:
+        request.session.save()
+    team, runs = scoreboard.GAME[index]
+    payload = {"game": game, "index": index, "team": team, "runs": runs, "text": f"{team} {runs}"}
+    appended = log.append(
+        SLUG,
+        scoreboard.key(game, index),
+        payload,
+        kind="run.scored",
+        session_key=request.session.session_key,
+        refusable=False,  # a run scored is a fact, not a request
+    )
+    over = index == len(scoreboard.GAME) - 1
+    return JsonResponse({"position": appended.event.pk, "index": index, "over": over}, status=202)
+
+
+@require_GET
+def read(request, guarantee: str):
+    """One read by one pane's reader; the page re-reads on its own every few hundred ms."""
+    if guarantee not in scoreboard.READERS:
+        raise Http404("No such guarantee.")
+    game = request.GET.get("game", "") or scoreboard.latest_game()
+    session = {
+        "seen": _number(request, "seen"),
+        "turn": _number(request, "turn"),
+        "session_key": request.session.session_key or "",
+    }
+    reading = scoreboard.read(guarantee, game, **session)
+    context = {"reading": reading, "game": game, "latest": scoreboard.latest_game(), "turn": session["turn"] + 1}
+    return render(request, f"{TEMPLATE}#reading", context)
+
+
+DEMO = registry.register(
+    registry.Demo(
+        slug=SLUG,
+        title="Terry’s baseball game",
+        naive="six readers, one game",
+        trick="each guarantee’s allowed scores",
+        order=100,
+        urls=(
+            path("", page),
+            path("play/", play, name="baseball-play"),
+            path("write/", write, name="baseball-write"),
+            path("read/<slug:guarantee>/", read, name="baseball-read"),
+        ),
+        scenario=Scenario("Jitter and reordering; then press Play", (), lag(800, jitter_ms=1200, reorder=True)),
+        snippets=lambda: [
+            code.python(scoreboard.consistent_prefix),
+            code.python(scoreboard.monotonic_reads),
+            code.python(scoreboard.bounded_staleness),
+            code.javascript(SCRIPT, "baseball"),
+        ],
+        script=SCRIPT,
+        rehearsal=checks.baseball,
+        panes=tuple(scoreboard.GUARANTEES),
+        # Play writes the whole game; each reader lists the scores it read, newest first.
+        markup=registry.Markup(write="[data-play]", pane="data-guarantee", item="[data-history] > li", lead="strong"),
+    )
+)

@@ -1,0 +1,8 @@
+"""CAP: the same cluster of three replicas, written two ways, side by side.
+
+The folder is the demo: `demo.py` (its views and, at the end, its declaration), its rehearsal
+check, templates/ and static/."""
+
+from .demo import DEMO
+
+__all__ = ["DEMO"]

@@ -1,0 +1,3 @@
+(texts) => document.querySelectorAll('[data-race-form] [data-race-text]').forEach((field, i) => {
+  field.value = texts[i];
+})

@@ -1,0 +1,72 @@
+"""Consistent prefix: a thread where an answer never shows before its question."""
+
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import path
+from django.views.decorators.http import require_GET, require_POST
+
+from demos import code, guarantees, registry, writes
+from demos.fragments import timeline
+from demos.scenario import Scenario, lag
+
+from . import rehearsal as checks
+
+SLUG = "consistent-prefix"
+# Applies each post the moment it arrives: with reorder on, a later post can overtake.
+REPLICA = "arrival"
+SCRIPT = "showcase/tricks/consistent_prefix.js"
+TEMPLATE = "demos/consistent_prefix.html"
+FORM = {"button": "Post", "placeholder": "Ask or answer…", "label": "Your post"}
+
+
+def threads() -> dict:
+    return {"naive": guarantees.as_arrived(REPLICA, SLUG), "trick": guarantees.in_log_order(REPLICA, SLUG)}
+
+
+@require_GET
+def page(request):
+    context = {
+        "demo": DEMO,
+        "timeline": timeline(SLUG),
+        "replica": REPLICA,
+        **threads(),
+        **writes.form_context(request, "prefix-write", **FORM),
+    }
+    return render(request, TEMPLATE, context)
+
+
+@require_POST
+def write(request):
+    outcome = writes.accept(request, SLUG, kind="post.added")
+    form = writes.form_context(request, "prefix-write", outcome, **FORM)
+    return writes.response(render_to_string("demos/_write_form.html", form, request), outcome)
+
+
+def pushed() -> str:
+    """After the replica applied a post: both threads, for every viewer."""
+    return render_to_string(f"{TEMPLATE}#threads", {**threads(), "oob": True})
+
+
+DEMO = registry.register(
+    registry.Demo(
+        slug=SLUG,
+        title="Consistent prefix",
+        naive="shows posts as they arrive: the answer before the question",
+        trick="releases posts in log order; a gap is waited for",
+        order=80,
+        replica=REPLICA,
+        urls=(path("", page), path("write/", write, name="prefix-write")),
+        pushed=pushed,
+        patched=True,
+        examples=("Q: When does the workshop start?", "A: At two, in the main hall"),
+        scenario=Scenario(
+            "Question then answer, with jitter and reordering",
+            ("Q: Where is the coffee?", "A: Room B, next to the stage", "Q: Thanks! Any milk?"),
+            lag(1500, jitter_ms=1500, reorder=True),
+            pause_ms=150,
+        ),
+        snippets=lambda: [code.python(guarantees.in_log_order), code.python(pushed)],
+        script=SCRIPT,
+        rehearsal=checks.consistent_prefix,
+    )
+)

@@ -1,0 +1,1 @@
+([pane, keys]) => keys.every((key) => document.querySelector(`#cp-${pane} [data-item-id="${key}"]`))
