@@ -17,7 +17,8 @@ from bench.common import running_app
 # Only for the demo's own names and numbers; the app under test runs in its own processes.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "showcase.settings")
 django.setup()
-from demos.catalog.conflicts import BUYER_NAMES, PURCHASE, REPLICA, STOCK  # noqa: E402
+from demos.catalog.conflicts.base import REPLICA  # noqa: E402
+from demos.catalog.conflicts.oversell import BUYER_NAMES, PURCHASE, STOCK  # noqa: E402
 
 TIMEOUT_S = 60
 

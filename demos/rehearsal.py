@@ -75,13 +75,7 @@ class Stage:
         return time.monotonic() - started
 
     def write(self, text: str, page=None) -> str:
-        """Type `text` into the page's write form and send it; return the write's key."""
-        page = page or self.page
-        form = page.locator("[data-write-form]")
-        key = form.locator("input[name=key]").input_value()
-        form.locator("input[type=text], textarea").first.fill(text)
-        form.locator("button[type=submit], button:not([type])").first.click()
-        return key
+        return write(page or self.page, text)
 
     def answered(self, key: str, page=None) -> float | None:
         """Seconds until the write form came back from sending `key`: with a fresh key (taken)
@@ -91,6 +85,16 @@ class Stage:
     @property
     def lagging(self) -> bool:
         return self.delay_ms >= VISIBLE_LAG_MS
+
+
+def write(page, text: str) -> str:
+    """Type `text` into the page's write form (DESIGN's markup contract) and send it; return the
+    write's idempotency key. The rehearsal and the browser tests write through this one helper."""
+    form = page.locator("[data-write-form]")
+    key = form.locator("input[name=key]").input_value()
+    form.locator("input[type=text], textarea").first.fill(text)
+    form.locator("button[type=submit], button:not([type])").first.click()
+    return key
 
 
 ANSWERED = probe(__file__, "answered")

@@ -7,19 +7,14 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from tests.helpers import write
+
 pytestmark = pytest.mark.browser
 PAGE = "/demos/business-process/"
 
 
 def unique(label: str) -> str:
     return f"{label} {uuid.uuid4().hex[:6]}"
-
-
-def write(page, text: str) -> str:
-    key = page.locator("[data-write-form] input[name=key]").input_value()
-    page.fill("[data-write-form] input[type=text]", text)
-    page.click("[data-write-form] button")
-    return key
 
 
 def test_naive_waits_for_the_whole_chain_while_the_trick_answers_at_once(fresh, new_page):

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import wait_until
+from tests.helpers import write
 
 pytestmark = pytest.mark.browser
 PAGE = "/demos/cap/"
@@ -14,14 +15,6 @@ PAGE = "/demos/cap/"
 
 def unique(label: str) -> str:
     return f"{label} {uuid.uuid4().hex[:6]}"
-
-
-def write(page, text: str) -> str:
-    """Write through the one form; return the form's idempotency key."""
-    key = page.locator("[data-write-form] input[name=key]").input_value()
-    page.fill("[data-write-form] input[type=text]", text)
-    page.click("[data-write-form] button")
-    return key
 
 
 def statuses(page, path: str) -> list[int]:

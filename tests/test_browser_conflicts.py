@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from demos.catalog import conflicts
+from demos.catalog.conflicts import demo, oversell
 from tests.test_conference_browser import staff_page, staff_password  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
@@ -31,7 +31,7 @@ def trick_sold_in_log(live) -> int:
     return live.query(
         "SELECT COUNT(*) FROM store_event WHERE kind = ? AND json_extract(payload, '$.shop') = 'trick' "
         "AND id > (SELECT MAX(id) FROM store_event WHERE kind = ?)",
-        (conflicts.PURCHASE, conflicts.RESTOCK),
+        (oversell.PURCHASE, oversell.RESTOCK),
     )[0][0]
 
 
@@ -39,25 +39,25 @@ def test_scripted_race_oversells_the_naive_shop_and_never_the_trick(fresh, staff
     page = staff_page(PATH)
     page.click("[data-scenario-run]")
     expect(page.locator("[data-scenario-status]")).to_contain_text("Done", timeout=60_000)
-    buyers = len(conflicts.DEMO.scenario.texts[0].split(","))
+    buyers = len(demo.DEMO.scenario.texts[0].split(","))
     # Told at once: every naive buyer got a hoodie; the trick said "sold out" to the extra ones.
     expect(page.locator("#told-buy-naive [data-told=ok]")).to_have_count(buyers)
-    expect(page.locator("#told-buy-trick [data-told=refused]")).to_have_count(buyers - conflicts.STOCK)
+    expect(page.locator("#told-buy-trick [data-told=refused]")).to_have_count(buyers - oversell.STOCK)
     # Found out later: once the replica catches up, the naive shop sold more than it had.
     expect(page.locator("#shop-naive [data-oversold-alarm]")).to_contain_text(
-        f"Oversold by {buyers - conflicts.STOCK}", timeout=20_000
+        f"Oversold by {buyers - oversell.STOCK}", timeout=20_000
     )
-    expect(page.locator("#shop-naive .apology")).to_have_count(buyers - conflicts.STOCK)
+    expect(page.locator("#shop-naive .apology")).to_have_count(buyers - oversell.STOCK)
     expect(page.locator("#shop-trick [data-state=pending]")).to_have_count(0, timeout=20_000)
-    assert shop(page, "naive") == {"stock": 3, "sold": buyers, "oversold-by": buyers - conflicts.STOCK}
+    assert shop(page, "naive") == {"stock": 3, "sold": buyers, "oversold-by": buyers - oversell.STOCK}
     assert shop(page, "trick") == {"stock": 3, "sold": 3, "oversold-by": 0}
-    assert trick_sold_in_log(fresh) == conflicts.STOCK
+    assert trick_sold_in_log(fresh) == oversell.STOCK
     # The two editors: one edit silently lost on the left, a 409 with a choice on the right.
     expect(page.locator("#note-naive [data-lost]")).to_have_count(1, timeout=20_000)
     conflict = page.locator("#conflicts [data-conflict]")
     expect(conflict).to_have_count(1)
     versions = {conflict.locator(f'[data-version="{v}"]').inner_text() for v in ("mine", "theirs")}
-    assert versions == set(conflicts.DEMO.scenario.texts[1:])
+    assert versions == set(demo.DEMO.scenario.texts[1:])
     expect(page.locator("#note-trick [data-lost]")).to_have_count(0)
     assert anomalies(page, "naive") >= 3 and anomalies(page, "trick") == 0
     assert page.errors == []

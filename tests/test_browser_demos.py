@@ -7,18 +7,11 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import click_at, item_seen_at, now_ms, wait_until, watch_items
+from tests.conftest import click_at, item_seen_at, wait_until, watch_items
+from tests.helpers import write
 
 pytestmark = pytest.mark.browser
 LAG = dict(delay_ms=3000, jitter_ms=0, replica_lag="slow=0")
-
-
-def write(page, text: str) -> float:
-    """Type and click the demo's one write form; return the page clock at the click."""
-    page.fill("[data-write-form] input[type=text]", text)
-    clicked = now_ms(page)
-    page.click("[data-write-form] button")
-    return clicked
 
 
 def unique(label: str) -> str:

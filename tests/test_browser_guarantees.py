@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from demos.catalog.baseball.game import GAME, GUARANTEES, prefix_scores
 from tests.conftest import wait_until
+from tests.helpers import write_accepted as write
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 PREFIX = [f"{v}-{h}" for v, h in prefix_scores(len(GAME))]
@@ -17,15 +18,6 @@ GAP_JS = """() => {
     if (document.querySelector('#cp-trick [data-waiting-for]')) window.__gap = true;
   }).observe(document.body, {subtree: true, childList: true});
 }"""
-
-
-def write(page, text: str) -> None:
-    """Write through the page's form and wait for its 202: the form comes back with a new key."""
-    key = page.locator("[data-write-form] input[name=key]").input_value()
-    page.fill("[data-write-form] input[type=text]", text)
-    page.click("[data-write-form] button")
-    expect(page.locator("[data-write-form] .form-ok")).to_be_visible(timeout=30_000)
-    expect(page.locator("[data-write-form] input[name=key]")).not_to_have_value(key, timeout=30_000)
 
 
 def anomalies(page, pane: str) -> str:

@@ -11,6 +11,7 @@ from store.data import ensure_replicas
 from store.models import Delivery, Replica
 from tests import factories
 from tests.conftest import wait_until
+from tests.helpers import thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,21 +19,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def replicas():
     ensure_replicas()
-
-
-def thread(work, bound_s: float = 10) -> threading.Thread:
-    """Run `work` on its own connection; wait for it at most `bound_s` (0: don't wait)."""
-
-    def run():
-        try:
-            work()
-        finally:
-            connections.close_all()
-
-    started = threading.Thread(target=run)
-    started.start()
-    started.join(bound_s)
-    return started
 
 
 def applied_order(replica: str) -> list[int]:

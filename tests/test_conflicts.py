@@ -3,7 +3,9 @@ shop's oversell, lost updates and the version check."""
 
 import pytest
 
-from demos.catalog import conflicts
+from demos.catalog.conflicts import demo, lost_update, oversell
+from demos.catalog.conflicts.base import REPLICA, SLUG, Told
+from demos.concurrent import at_once
 from store import data, guard, projector
 from store.models import Event
 from tests import factories
@@ -14,28 +16,28 @@ BUYERS = ["Ada", "Grace", "Linus", "Barbara", "Ken", "Edsger", "Tony", "Niklaus"
 
 @pytest.fixture(autouse=True)
 def shop():
-    data.seed({conflicts.SLUG: list(conflicts.SEED)})
+    data.seed({SLUG: list(demo.SEED)})
 
 
 def apply_all() -> None:
     top = Event.objects.order_by("-id").values_list("id", flat=True).first()
-    projector.apply(conflicts.REPLICA, top)
+    projector.apply(REPLICA, top)
 
 
 def test_trick_never_sells_more_than_its_stock_to_concurrent_buyers():
-    told = conflicts.at_once([lambda n=name: conflicts.buy_trick(n, factories.key()) for name in BUYERS])
-    assert sum(t.ok for t in told) == conflicts.STOCK
-    assert sorted(t.message for t in told if not t.ok) == ["sold out"] * (len(BUYERS) - conflicts.STOCK)
-    assert Event.objects.filter(kind=conflicts.PURCHASE, payload__shop="trick").count() == conflicts.STOCK
+    told = at_once([lambda n=name: oversell.buy_trick(n, factories.key()) for name in BUYERS])
+    assert sum(t.ok for t in told) == oversell.STOCK
+    assert sorted(t.message for t in told if not t.ok) == ["sold out"] * (len(BUYERS) - oversell.STOCK)
+    assert Event.objects.filter(kind=oversell.PURCHASE, payload__shop="trick").count() == oversell.STOCK
 
 
 def test_naive_shop_oversells_concurrent_buyers_and_finds_out_when_the_replica_catches_up():
-    told = conflicts.race_buyers(BUYERS[:5], factories.key())
+    told = oversell.race_buyers(BUYERS[:5], factories.key())
     assert all(t.ok for t in told if t.pane == "naive")
-    assert sum(t.ok for t in told if t.pane == "trick") == conflicts.STOCK
-    assert conflicts.shop("naive").oversold_by == 0  # nothing applied yet: nobody knows
+    assert sum(t.ok for t in told if t.pane == "trick") == oversell.STOCK
+    assert oversell.shop("naive").oversold_by == 0  # nothing applied yet: nobody knows
     apply_all()
-    naive, trick = conflicts.shop("naive"), conflicts.shop("trick")
+    naive, trick = oversell.shop("naive"), oversell.shop("trick")
     assert (naive.sold, naive.oversold_by) == (5, 2)
     # The last two the replica applied are the ones the shop did not have.
     assert [o.oversold for o in naive.orders] == [True, True, False, False, False]
@@ -44,20 +46,20 @@ def test_naive_shop_oversells_concurrent_buyers_and_finds_out_when_the_replica_c
 
 
 def test_a_restock_opens_a_new_sale_and_folds_the_last_one():
-    conflicts.race_buyers(BUYERS[:4], factories.key())
-    conflicts.restock(factories.key())
+    oversell.race_buyers(BUYERS[:4], factories.key())
+    oversell.restock(factories.key())
     apply_all()
-    trick = conflicts.shop("trick")
+    trick = oversell.shop("trick")
     assert (trick.left, len(trick.orders), len(trick.earlier)) == (3, 0, 3)
-    assert conflicts.buy_trick("Late", factories.key()).ok
+    assert oversell.buy_trick("Late", factories.key()).ok
 
 
 def test_a_retry_of_an_accepted_purchase_is_the_same_purchase_even_when_sold_out():
-    keys = [factories.key() for _ in range(conflicts.STOCK)]
-    first = [conflicts.buy_trick("Ada", k) for k in keys]
-    again = conflicts.buy_trick("Ada", keys[0])
+    keys = [factories.key() for _ in range(oversell.STOCK)]
+    first = [oversell.buy_trick("Ada", k) for k in keys]
+    again = oversell.buy_trick("Ada", keys[0])
     assert again.ok and again.position == first[0].position
-    assert not conflicts.buy_trick("Ada", factories.key()).ok
+    assert not oversell.buy_trick("Ada", factories.key()).ok
 
 
 def test_guarded_append_writes_nothing_when_the_decision_refuses():
@@ -72,28 +74,28 @@ def test_guarded_append_writes_nothing_when_the_decision_refuses():
 
 def test_two_editors_at_once_lose_an_edit_on_the_naive_note_and_get_a_409_on_the_trick_note():
     texts = ["Talk title: The Shell Game", "Talk title: Shell Game, live"]
-    results = conflicts.race_editors(texts, factories.key())
-    naive = [r for r in results if isinstance(r, conflicts.Told) and r.pane == "naive"]
-    saved = [r for r in results if isinstance(r, conflicts.Told) and r.pane == "trick"]
-    refused = [r for r in results if isinstance(r, conflicts.Conflict)]
+    results = lost_update.race_editors(texts, factories.key())
+    naive = [r for r in results if isinstance(r, Told) and r.pane == "naive"]
+    saved = [r for r in results if isinstance(r, Told) and r.pane == "trick"]
+    refused = [r for r in results if isinstance(r, lost_update.Conflict)]
     assert len(naive) == 2 and all(t.ok for t in naive)
     assert len(saved) == 1 and len(refused) == 1
     conflict = refused[0]
     assert conflict.theirs.text != conflict.mine and {conflict.theirs.text, conflict.mine} == set(texts)
     assert conflict.merged == "Talk title: The Shell Game, live"
     apply_all()
-    lost = [e for e in conflicts.note("naive").edits if e.lost_to]
-    assert len(lost) == 1 and lost[0].text != conflicts.note("naive").text
-    assert not any(e.lost_to for e in conflicts.note("trick").edits)
+    lost = [e for e in lost_update.note("naive").edits if e.lost_to]
+    assert len(lost) == 1 and lost[0].text != lost_update.note("naive").text
+    assert not any(e.lost_to for e in lost_update.note("trick").edits)
 
 
 def test_keep_mine_after_a_409_saves_against_the_version_now_seen():
-    base = conflicts.latest_edit("trick").pk
-    assert isinstance(conflicts.edit_trick("Grace", "Theirs", base, factories.key()), conflicts.Told)
-    conflict = conflicts.edit_trick("Ada", "Mine", base, factories.key())
-    assert isinstance(conflict, conflicts.Conflict)
-    kept = conflicts.edit_trick("Ada", conflict.mine, conflict.theirs.pk, factories.key())
-    assert isinstance(kept, conflicts.Told) and conflicts.latest_edit("trick").text == "Mine"
+    base = lost_update.latest_edit("trick").pk
+    assert isinstance(lost_update.edit_trick("Grace", "Theirs", base, factories.key()), Told)
+    conflict = lost_update.edit_trick("Ada", "Mine", base, factories.key())
+    assert isinstance(conflict, lost_update.Conflict)
+    kept = lost_update.edit_trick("Ada", conflict.mine, conflict.theirs.pk, factories.key())
+    assert isinstance(kept, Told) and lost_update.latest_edit("trick").text == "Mine"
 
 
 @pytest.mark.parametrize(
@@ -106,7 +108,7 @@ def test_keep_mine_after_a_409_saves_against_the_version_now_seen():
     ],
 )
 def test_merge_keeps_both_changes_when_they_touch_different_words(base, mine, theirs, merged):
-    assert conflicts.merge(base, mine, theirs) == merged
+    assert lost_update.merge(base, mine, theirs) == merged
 
 
 def test_buy_answers_what_each_buyer_was_told(client):
