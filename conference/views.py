@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from demos import curtain
 from push import room as audience
@@ -31,7 +32,7 @@ def staff_only(view):
             return view(request, *args, **kwargs)
         login = redirect_to_login(reverse("control"))
         if request.htmx:
-            return HttpResponse(status=204, headers={"HX-Redirect": login.url})
+            return HttpResponseClientRedirect(login.url)
         return login
 
     return wrapped

@@ -13,6 +13,7 @@ from store import busy, log
 from store.models import Event
 
 from . import ratelimit
+from .forms import WriteForm
 
 BUSY_RETRY_AFTER_S = 2
 BUSY = (
@@ -35,11 +36,13 @@ def accept(request, stream: str, kind: str = "item.added") -> Outcome:
         with busy.patience(settings.WRITE_BUSY_TIMEOUT_MS):
             if refused := ratelimit.check(request, new_session=not request.session.session_key):
                 return Outcome(error=refused, status=429)
-            text = log.clean_text(request.POST.get("text", ""))
+            form = WriteForm(request.POST)
+            if not form.is_valid():
+                return Outcome(error=form.refusal(), status=400)
             result = log.append(
                 stream,
-                request.POST.get("key", ""),
-                {"text": text},
+                form.cleaned_data["key"],
+                {"text": form.cleaned_data["text"]},
                 kind=kind,
                 session_key=request.session.session_key,
                 submitted_at=submitted_at,

@@ -195,3 +195,28 @@ def test_a_2_mb_websocket_frame_is_ignored_and_the_socket_keeps_working():
         await comm.disconnect()
 
     async_to_sync(run)()
+
+
+@pytest.mark.parametrize(
+    "url, data, place, says",
+    [
+        ("/demos/conflicts/edit/", {"key": "k1", "text": ""}, "edit", "Write something first"),
+        ("/demos/conflicts/edit/", {"key": "k2", "text": ["a", "b", "c"]}, "edit", "Send one text, or 2 to race"),
+        ("/demos/conflicts/edit/", {"key": "k3", "text": "x", "base_trick": "seven"}, "edit", "Enter a whole number"),
+        ("/demos/conflicts/resolve/", {"key": "k4", "choice": "mine", "mine": "x"}, "resolve", "Which version"),
+        ("/demos/conflicts/resolve/", {"key": "k5", "choice": "bogus"}, "resolve", "Select a valid choice"),
+        ("/demos/conflicts/buy/", {"key": "k6", "text": " , ,"}, "", "Who buys?"),
+        ("/demos/conflicts/buy/", {"key": "k7", "text": "a,b,c,d,e,f,g"}, "", "At most 6 buyers"),
+    ],
+)
+def test_a_refused_control_answers_its_status_and_an_alert_beside_it(url, data, place, says):
+    """One shape for every refusal: the status, and the message in the control's own alert
+    (swapped in out of band where the control's answer swaps nothing else)."""
+    data_before = Event.objects.count()
+    response = Client().post(url, data)
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert 'role="alert"' in body and says in body
+    if place:
+        assert f'id="refusal-{place}"' in body and 'hx-swap-oob="true"' in body
+    assert Event.objects.count() == data_before

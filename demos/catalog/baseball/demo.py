@@ -14,6 +14,7 @@ from store import log
 
 from . import rehearsal as checks
 from . import scoreboard
+from .forms import RunForm
 
 SLUG = scoreboard.STREAM
 SCRIPT = "showcase/tricks/baseball.js"
@@ -54,10 +55,10 @@ def play(request):
 @require_POST
 def write(request):
     """The `index`-th write of `game`, in the game's order; the same write twice is one event."""
-    game, index = request.POST.get("game", ""), request.POST.get("index", "")
-    if not (game.isalnum() and len(game) <= 32 and index.isdigit() and int(index) < len(scoreboard.GAME)):
-        return JsonResponse({"error": "Unknown game or write."}, status=400)
-    index = int(index)
+    form = RunForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"error": form.refusal()}, status=400)
+    game, index = form.cleaned_data["game"], form.cleaned_data["index"]
     written = log.Event.objects.filter(stream=SLUG, key__startswith=scoreboard.key(game, "")).count()
     exists = log.Event.objects.filter(key=scoreboard.key(game, index)).exists()
     if not exists and written != index:

@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from demos import code, ratelimit, registry, writes
+from demos.forms import WriteForm
 from demos.scenario import Scenario, lag
-from store import log, process
+from store import process
 from store.log import session_ref
 from store.models import Process
 
@@ -48,11 +49,10 @@ def checkout(request, side: str) -> tuple[Process | None, str, int]:
         request.session.save()
     if refused := ratelimit.check(request):
         return None, refused, 429
-    try:
-        text = log.clean_text(request.POST.get("text", ""))
-        key = log.clean_key(request.POST.get("key", ""))
-    except log.CommandError as error:
-        return None, str(error), 400
+    form = WriteForm(request.POST)
+    if not form.is_valid():
+        return None, form.refusal(), 400
+    key, text = form.cleaned_data["key"], form.cleaned_data["text"]
     started = process.start(SLUG, f"{side}-{key}", text, CHECKOUT, session_key=request.session.session_key)
     return started, "", 202
 

@@ -19,6 +19,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
 from demos import code, fragments, ratelimit, reads, registry, writes
+from demos.forms import WriteForm
 from demos.scenario import Scenario, lag
 from store import log, quorum
 from store.models import Delivery, Event
@@ -140,9 +141,11 @@ def propose(request, kind: str) -> tuple[Event | None, str, int]:
     if refused := ratelimit.check(request):
         return None, refused, 429
     prefix = "cp" if kind == CP else "ap"
+    form = WriteForm(request.POST)
+    if not form.is_valid():
+        return None, form.refusal(), 400
+    key, text = form.cleaned_data["key"], form.cleaned_data["text"]
     try:
-        text = log.clean_text(request.POST.get("text", ""))
-        key = log.clean_key(request.POST.get("key", ""))
         session_key = request.session.session_key
         appended = log.append(SLUG, f"{prefix}-{key}", {"text": text}, kind=kind, session_key=session_key)
     except log.CommandError as error:

@@ -11,11 +11,13 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
 from demos import code, fragments, ratelimit, registry, writes
+from demos.forms import refusal
 from demos.scenario import Scenario, lag
-from store import guard, log
+from store import guard
 
 from . import rehearsal as checks
 from .base import PANES, REPLICA, SLUG, Told
+from .forms import BuyForm, EditForm, ResolveForm
 from .lost_update import (
     EDIT,
     EDITORS,
@@ -28,7 +30,7 @@ from .lost_update import (
     note,
     race_editors,
 )
-from .oversell import BUYER_NAMES, MAX_BUYERS, PRODUCT, RESTOCK, STOCK, buy_trick, buyers, race_buyers, restock, shop
+from .oversell import BUYER_NAMES, MAX_BUYERS, PRODUCT, RESTOCK, STOCK, buy_trick, race_buyers, restock, shop
 
 TEMPLATE = "demos/conflicts.html"
 SCRIPT = "showcase/tricks/conflicts.js"
@@ -99,38 +101,29 @@ def told_parts(told: list[Told], kind: str) -> list[tuple[str, dict]]:
 def buy(request):
     """Each name buys in both shops, all at once; the answer says what each buyer was told."""
     outcome, told = writes.Outcome(status=202), []
+    form = BuyForm(request.POST)
     if refused := ratelimit.check(request):
         outcome = writes.Outcome(error=refused, status=429)
+    elif not form.is_valid():
+        outcome = writes.Outcome(error=form.refusal(), status=400)
     else:
-        try:
-            key = log.clean_key(request.POST.get("key", ""))
-            told = race_buyers(buyers(request.POST.get("text", "")), key, request.session.session_key)
-        except log.CommandError as error:
-            outcome = writes.Outcome(error=str(error), status=400)
-    form = writes.form_context(request, "conflicts-buy", outcome, **BUY_FORM)
+        names, key = form.cleaned_data["text"], form.cleaned_data["key"]
+        told = race_buyers(names, key, request.session.session_key)
+    context = writes.form_context(request, "conflicts-buy", outcome, **BUY_FORM)
     if told and not any(t.ok for t in told if t.pane == "trick"):
         outcome = writes.Outcome(status=409)  # the trick refused every buyer: sold out
-    parts = [("buy-form", form), *panes_oob(), *told_parts(told, "buy")]
+    parts = [("buy-form", context), *panes_oob(), *told_parts(told, "buy")]
     return answer(request, parts, outcome.status)
 
 
 @require_POST
 def restock_view(request):
     if refused := ratelimit.check(request):
-        return HttpResponse(refused, status=429, content_type="text/plain")
+        return refusal(request, refused, 429, "restock")
     event = restock(writes.new_key())
-    response = answer(request, panes_oob(), 202)
+    response = answer(request, [*panes_oob(), ("refusal-clear", {"place": "restock"})], 202)
     response["X-Event-Position"] = str(event.pk)
     return response
-
-
-def edit_input(request) -> tuple[str, list[str], dict[str, int]]:
-    """(key, texts, bases) of an edit, or CommandError/ValueError."""
-    key = log.clean_key(request.POST.get("key", ""))
-    texts = [log.clean_text(t) for t in request.POST.getlist("text")]
-    if len(texts) not in (1, len(EDITORS)):
-        raise log.CommandError(f"Send one text, or {len(EDITORS)} to race.")
-    return key, texts, {p: int(request.POST.get(f"base_{p}", "0")) for p in PANES}
 
 
 @require_POST
@@ -138,11 +131,11 @@ def edit(request):
     """One text: you save the note in both panes, blindly on the left, version-checked on the
     right. Two texts: two editors save at the same instant, from the same version."""
     if refused := ratelimit.check(request):
-        return HttpResponse(refused, status=429, content_type="text/plain")
-    try:
-        key, texts, bases = edit_input(request)
-    except (log.CommandError, ValueError) as error:
-        return HttpResponse(str(error), status=400, content_type="text/plain")
+        return refusal(request, refused, 429, "edit")
+    form = EditForm(request.POST)
+    if not form.is_valid():
+        return refusal(request, form.refusal(), 400, "edit")
+    key, texts, bases = form.cleaned_data["key"], form.cleaned_data["texts"], form.cleaned_data["bases"]
     session_key = request.session.session_key
     if len(texts) > 1:
         return edit_answer(request, race_editors(texts, key, session_key), edit_form())
@@ -166,19 +159,15 @@ def edit_answer(request, results: list, form: dict) -> HttpResponse:
 def resolve(request):
     """The choice after a 409. Keep mine, or a merge: saved against the version now seen, so
     checked again. Keep theirs: nothing to save."""
-    choice = request.POST.get("choice")
-    if choice == "theirs":
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        return refusal(request, form.refusal(), 400, "resolve")
+    data = form.cleaned_data
+    if data["choice"] == "theirs":
         return answer(request, [("edit-form", edit_form()), ("conflicts", {})], 200)
-    try:
-        text = log.clean_text(request.POST.get("mine" if choice == "mine" else "merged", ""))
-        base = int(request.POST.get("base", ""))
-        key = log.clean_key(request.POST.get("key", ""))
-    except (log.CommandError, ValueError) as error:
-        return HttpResponse(str(error), status=400, content_type="text/plain")
-    editor = " ".join(request.POST.get("editor", "").split())[:30] or "You"
-    result = edit_trick(editor, text, base, key, request.session.session_key)
-    form = edit_form(text, {**versions(), "trick": result.position} if isinstance(result, Told) else None)
-    return edit_answer(request, [result], form)
+    result = edit_trick(data["editor"], data["text"], data["base"], data["key"], request.session.session_key)
+    bases = {**versions(), "trick": result.position} if isinstance(result, Told) else None
+    return edit_answer(request, [result], edit_form(data["text"], bases))
 
 
 def pushed() -> str:

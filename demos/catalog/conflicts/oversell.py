@@ -148,16 +148,6 @@ def restock(key: str, stock: int = STOCK) -> Event:
     return log.append(SLUG, key, payload, kind=RESTOCK).event
 
 
-def buyers(text: str) -> list[str]:
-    names = [" ".join(n.split())[:30] for n in text.split(",")]
-    names = [n for n in names if n]
-    if not names:
-        raise log.CommandError("Who buys? One name, or several separated by commas.")
-    if len(names) > MAX_BUYERS:
-        raise log.CommandError(f"At most {MAX_BUYERS} buyers at once.")
-    return names
-
-
 def race_buyers(names: list[str], key: str, session_key: str = "") -> list[Told]:
     """Every buyer buys in both shops, all at the same instant."""
     calls = []
