@@ -1,11 +1,11 @@
-"""Conference mode in every page: keyboard walk between demos, the presenter's scenario bar,
-and the timeline section."""
+"""Conference mode in every page: keyboard walk between demos, the presenter's scenario bar
+and who is in the room."""
 
 from django import template
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from demos import fragments, registry
+from demos import registry
 from push import room
 
 from .. import scenarios
@@ -41,11 +41,6 @@ def presenter_bar(context) -> str:
     if data is None or not request.user.is_staff:
         return ""
     return render_to_string("conference/presenter.html#bar", {"scenario": data, "data": data}, request=request)
-
-
-@register.simple_tag
-def timeline(stream: str | None = None, limit: int = 8) -> str:
-    return fragments.timeline(stream, limit=limit)
 
 
 @register.simple_tag(takes_context=True)

@@ -1,5 +1,6 @@
 from django import template
 
+from demos import fragments
 from demos.seen import token
 from store.lag import format_ms
 
@@ -20,3 +21,9 @@ def percent(value: float) -> str:
 def seen_token(key: str) -> str:
     """Proof, for the "seen" beacon, that the server rendered this write settled to a browser."""
     return token(key)
+
+
+@register.simple_tag
+def timeline(stream: str | None = None, limit: int = 8) -> str:
+    """The timeline of `stream` (every stream: None), as demos/fragments.py draws it."""
+    return fragments.timeline(stream, limit=limit)
