@@ -82,7 +82,7 @@
       applied: function () { return "replica " + e.r + " applied #" + e.pos; },
       rejected: function () { return "replica " + e.r + " rejected #" + e.pos + (e.reason ? ": " + e.reason : ""); },
       pushed: function () { return "#" + e.pos + " pushed to the pages (" + e.r + ")"; },
-      lag: function () { return e.lag.paused ? "⏸ partition: writes queue up" : "⚙ " + lagText(e.lag); },
+      lag: function () { return e.lag.paused ? "❚❚ partition: writes queue up" : "⚙ " + lagText(e.lag); },
       restart: function () { return "↻ process " + e.process + " died (" + (e.exit || "killed") + ") and restarted"; },
       reset: function () { return "demo data reset"; },
       seen: function () { return "a browser rendered settled items"; },
@@ -218,13 +218,13 @@
         mark(g, i);
       } else if (e.k === "lag") {
         if (e.lag.paused && !paused) { paused = { i: i, x: x }; }
-        else if (!e.lag.paused && paused) { fault(paused.i, paused.x, x, "⏸", "partition", "fault--partition"); paused = null; }
+        else if (!e.lag.paused && paused) { fault(paused.i, paused.x, x, "❚❚", "partition", "fault--partition"); paused = null; }
         else if (!e.lag.paused) { fault(i, x, x, "⚙", lagText(e.lag), "fault--lag"); }
       } else if (e.k === "restart") {
         fault(i, x, x, "↻", e.process + " restarted", "fault--restart");
       }
     });
-    if (paused) { fault(paused.i, paused.x, this.width - RIGHT, "⏸", "partition (not healed)", "fault--partition"); }
+    if (paused) { fault(paused.i, paused.x, this.width - RIGHT, "❚❚", "partition (not healed)", "fault--partition"); }
     this.cursor = el("svg:line", { y1: String(TOP - 30), y2: String(bottom + 4), "class": "cursor" });
     svg.appendChild(this.cursor);
     this.marks = marks;
@@ -236,6 +236,11 @@
     var x = String(this.x(e ? e.t : this.t0));
     this.cursor.setAttribute("x1", x);
     this.cursor.setAttribute("x2", x);
+    // On a narrow screen the diagram scrolls: keep the moment shown in view.
+    var scroller = this.svg.parentNode;
+    if (scroller.scrollWidth > scroller.clientWidth) {
+      scroller.scrollLeft = Math.max(0, Number(x) - scroller.clientWidth / 2);
+    }
     var index = this.index;
     this.marks.forEach(function (node) {
       node.classList.toggle("is-future", Number(node.getAttribute("data-i")) > index);
