@@ -191,3 +191,18 @@ def test_a_demo_page_shows_its_scenarios_guide():
     demo = registry.get("optimistic")
     page = Client().get("/demos/optimistic/").content.decode()
     assert "data-guide" in page and demo.scenario.guide[0] in page
+
+
+def test_the_control_panel_starts_a_scenarios_run_when_presenter_js_names_it():
+    staff = factories.staff_client()
+    form = {"delay_ms": 3000, "jitter_ms": 0, "failure_rate": 0.2, "scenario": "optimistic"}
+    assert staff.post("/control/lag/", form, headers={"HX-Request": "true"}).status_code == 200
+    staff.post("/control/lag/", {**form, "scenario": "no-such-demo"}, headers={"HX-Request": "true"})
+    factories.write("Buy more coffee", stream="optimistic")
+    recorder.flush()
+    run = Run.objects.get()
+    assert (run.kind, run.title, run.lag["delay_ms"]) == (
+        Run.SCENARIO,
+        "Add three to-dos at lag 3 s, one in five refused",
+        3000,
+    )
