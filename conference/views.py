@@ -14,6 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from demos import curtain
 from push import room as audience
+from runs import recorder as runs
 from store import data, lag
 from store.models import LagSettings
 
@@ -111,6 +112,9 @@ def control_lag(request):
     saved = form.save() if form.is_valid() else None
     if saved is None:
         return _panel_response(request, form, "Nothing changed.", status=400)
+    # presenter.js names the scenario whose lag this is: its writes are a run of their own.
+    if scenario := curtain.scenarios().get(request.POST.get("scenario", "")):
+        runs.scenario_started(request.POST["scenario"], scenario.title)
     return _panel_response(request, notice=f"Saved. {_summary(saved)}")
 
 
@@ -157,6 +161,7 @@ def room(request):
 def presenter(request):
     """Presenter mode (large type, high contrast) on or off for this browser's session."""
     request.session["presenter"] = request.POST.get("on", "1") == "1"
+    runs.presenting(request.session["presenter"])
     if request.htmx:
         return HttpResponse(status=204)
     target = request.POST.get("next", "")

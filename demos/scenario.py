@@ -14,6 +14,8 @@ class Scenario:
     # Form fields of the control panel's lag form; booleans go as "1"/"0".
     lag: dict = field(default_factory=dict)
     pause_ms: int = 700
+    # "Try this": one short line per step (what to press, what to watch), on the page and in replays.
+    guide: tuple[str, ...] = ()
 
     def as_data(self, slug: str) -> dict:
         data = {"slug": slug, **asdict(self)}

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "store",
     "push",
     "demos",
+    "runs",
     "conference",
 ]
 
@@ -232,6 +233,8 @@ SWEEP_GRACE_MS = int(os.environ.get("SWEEP_GRACE_MS", "10000"))
 CELERY_IMPORTS = ("push.coalesce", "store.process")
 CELERY_BEAT_SCHEDULE = {
     "sweep": {"task": "store.tasks.sweep", "schedule": SWEEP_EVERY_S},
+    # Recorded runs reach the database in batches, off the request path (runs/recorder.py).
+    "runs-flush": {"task": "runs.tasks.flush", "schedule": float(os.environ.get("RUNS_FLUSH_EVERY_S", "2"))},
 }
 
 LOGGING = {

@@ -10,4 +10,5 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("showcase/icon.svg"), permanent=True)),
     path("", include("conference.urls")),
     path("", include("push.urls")),
+    path("runs/", include("runs.urls")),
 ]

@@ -1,4 +1,4 @@
-"""The layers point one way (showcase <- store <- demos <- push <- conference), checked by
+"""The layers point one way (showcase <- store <- demos <- push <- runs <- conference), checked by
 import-linter's contract in pyproject.toml; and every demo is derived from its declaration."""
 
 import shutil
@@ -16,7 +16,7 @@ from demos import registry
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT = Path(sys.executable).parent / "lint-imports"
-PACKAGES = ("showcase", "store", "demos", "push", "conference")
+PACKAGES = ("showcase", "store", "demos", "push", "runs", "conference")
 
 
 def lint(root: Path) -> subprocess.CompletedProcess:

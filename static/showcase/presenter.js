@@ -105,7 +105,8 @@
     try {
       var bar = document.querySelector("[data-presenter-bar]");
       status("Setting the lag…");
-      var response = await post(bar.dataset.lagUrl, scenario.lag);
+      // Named, so the scenario's writes are recorded as a run of their own (/runs/).
+      var response = await post(bar.dataset.lagUrl, Object.assign({ scenario: scenario.slug }, scenario.lag));
       if (response.headers.get("HX-Redirect")) {
         status("Log in as staff to run scenarios.");
         return;

@@ -108,7 +108,16 @@ DEMO = registry.register(
             path("write/", write, name="baseball-write"),
             path("read/<slug:guarantee>/", read, name="baseball-read"),
         ),
-        scenario=Scenario("Jitter and reordering; then press Play", (), lag(800, jitter_ms=1200, reorder=True)),
+        scenario=Scenario(
+            "Jitter and reordering; then press Play",
+            (),
+            lag(800, jitter_ms=1200, reorder=True),
+            guide=(
+                "Press R (or Scenario) to set jitter and reordering.",
+                "Press Play: the game's seven scores are written, one at a time.",
+                "Watch the eventual reader: it shows scores that never existed; the others never do.",
+            ),
+        ),
         snippets=lambda: [
             code.python(scoreboard.consistent_prefix),
             code.python(scoreboard.monotonic_reads),

@@ -206,6 +206,11 @@ DEMO = registry.register(
             ("Ticket for Ada", "Ticket for Grace", "Ticket for Linus"),
             lag(3000, failure_rate=0.3),
             pause_ms=1500,
+            guide=(
+                "Press R: the lag goes to 3 s and three in ten steps fail.",
+                "Naive: the buyer waits on payment, stock and shipping in turn.",
+                'Trick: "we will let you know" at once; each step ticks by push, a failure undoes the done ones.',
+            ),
         ),
         snippets=lambda: [
             code.python(order),

@@ -245,6 +245,11 @@ DEMO = registry.register(
             ("Seat 3C: Linus", "Seat 3D: Barbara"),
             {**lag(2000), "paused": True},
             pause_ms=1500,
+            guide=(
+                "Press R: the network is cut (partition) at lag 2 s.",
+                'Write: the CP pane refuses ("unavailable"), the AP pane answers.',
+                "Heal in the control panel: AP sessions converge.",
+            ),
         ),
         snippets=lambda: [
             code.python(cp_write),

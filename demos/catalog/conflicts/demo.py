@@ -203,6 +203,11 @@ DEMO = registry.register(
             (", ".join(BUYER_NAMES[:5]), "Talk title: The Shell Game", "Talk title: Shell Game, live"),
             lag(2000),
             pause_ms=2500,
+            guide=(
+                "Press R: buyers race for the last hoodies at lag 2 s.",
+                "Naive: stock is checked on a lagging replica and sells too many.",
+                'Trick: the log decides in the append ("sold out" at once); two editors get a 409 and a merge choice.',
+            ),
         ),
         snippets=lambda: [code.python(buy_trick), code.python(guard.append_if), code.python(edit_trick)],
         script=SCRIPT,

@@ -64,6 +64,11 @@ DEMO = registry.register(
             ("Q: Where is the coffee?", "A: Room B, next to the stage", "Q: Thanks! Any milk?"),
             lag(1500, jitter_ms=1500, reorder=True),
             pause_ms=150,
+            guide=(
+                "Press R: jitter and reordering at lag 1.5 s.",
+                "Naive: replies applied as they arrive, so an answer can show before its question.",
+                "Trick: applied in log order; a gap waits for what comes before it.",
+            ),
         ),
         snippets=lambda: [code.python(guarantees.in_log_order), code.python(pushed)],
         script=SCRIPT,

@@ -74,6 +74,11 @@ DEMO = registry.register(
             "Three comments with the slow replica 5 s behind",
             ("First comment", "Second comment", "Third comment"),
             {**lag(500, 5000), "replica_medium": 1500},
+            guide=(
+                "Press R: the slow replica falls 5 s behind.",
+                "Naive: each refresh reads another replica, so comments appear and vanish.",
+                "Trick: the session remembers what it saw and never reads an older replica.",
+            ),
         ),
         snippets=lambda: [code.python(guarantees.monotonic), code.javascript(SCRIPT, "monotonic-reads")],
         script=SCRIPT,

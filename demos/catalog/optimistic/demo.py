@@ -86,6 +86,11 @@ DEMO = registry.register(
             "Add three to-dos at lag 3 s, one in five refused",
             ("Buy more coffee", "Rehearse the demo", "Charge the clicker"),
             lag(3000, failure_rate=0.2),
+            guide=(
+                "Press R: lag 3 s, one write in five refused.",
+                "Naive: the spinner lasts as long as the lag.",
+                "Trick: the to-do shows at once, pending; confirmed by push, or rolled back with its reason.",
+            ),
         ),
         snippets=lambda: [code.javascript(SCRIPT, "optimistic"), code.python(pushed)],
         script=SCRIPT,

@@ -112,6 +112,11 @@ DEMO = registry.register(
             ("Order: 2 tickets", "Order: 1 hoodie"),
             lag(4000, failure_rate=0.25),
             pause_ms=1200,
+            guide=(
+                "Press R: lag 4 s, one order in four refused.",
+                'Naive: "Done!" at once while nothing is done; a double click orders twice.',
+                "Trick: an explicit pending state with steps; the final state arrives by push.",
+            ),
         ),
         snippets=lambda: [code.python(write), code.python(order), code.javascript(SCRIPT, "pending")],
         script=SCRIPT,

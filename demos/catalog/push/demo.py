@@ -72,6 +72,11 @@ DEMO = registry.register(
             "Announce three things at lag 2 s",
             ("Lunch is served", "Slides are online", "Last talk in 10 minutes"),
             lag(2000),
+            guide=(
+                "Press R: three announcements at lag 2 s.",
+                "Naive: shows the data as of page load until you reload (count the requests).",
+                "Trick: each announcement arrives by WebSocket the moment a replica applies it.",
+            ),
         ),
         # The consumer lives in the push layer, above the demos: shown from its source text.
         snippets=lambda: [code.python(pushed), code.python_in("push/consumers.py", "LiveConsumer")],

@@ -119,6 +119,11 @@ DEMO = registry.register(
             "Post three comments at lag 3 s",
             ("Where is my comment?", "Posting again, just in case", "Oh, there it is"),
             lag(3000),
+            guide=(
+                "Press R: three comments at lag 3 s.",
+                "Naive: post, redirect, and your comment is not there yet.",
+                "Trick: your session sees its own comments at once; other sessions still see the lag.",
+            ),
         ),
         snippets=lambda: [code.python(write), code.python(reads.read_your_writes), code.python(reads.wait_for_token)],
         script=SCRIPT,
