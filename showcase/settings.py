@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "push",
     "demos",
     "conference",
+    "proof",
 ]
 
 MIDDLEWARE = [

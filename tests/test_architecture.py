@@ -15,7 +15,7 @@ from demos import registry
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT = Path(sys.executable).parent / "lint-imports"
-PACKAGES = ("showcase", "store", "demos", "push", "conference")
+PACKAGES = ("showcase", "store", "demos", "push", "conference", "checker", "proof")
 
 
 def lint(root: Path) -> subprocess.CompletedProcess:

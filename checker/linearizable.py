@@ -1,0 +1,156 @@
+"""Linearizability: can every operation be given one instant between its invocation and its
+completion so that, in that order, the model explains what each returned?
+
+The search is Wing and Gong's with Lowe's memoisation, as Porcupine does it: the history is a
+doubly linked list of call and return events in time order; the search linearizes the first
+call it can (lifting the call and its return out of the list), backtracks when it meets the
+return of an operation it has not linearized, and never explores twice the same (set of
+linearized operations, state) — the set an int bitset, the state immutable. An operation whose
+outcome is unknown returns at infinity, so it can take effect at any instant after its call, or
+(placed after everything) never. With P-compositionality (Horn and Kroening), a key-value map is
+checked one key at a time."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+from checker.history import History, HistoryError, Op
+from checker.models import INVALID, MODELS, Model, changes
+from checker.verdict import OK, UNKNOWN, VIOLATION, Verdict
+
+
+class _Entry:
+    __slots__ = ("op", "match", "prev", "next", "bit", "step")
+
+    def __init__(self, op: Op | None, match: _Entry | None = None, bit: int = 0, step=None):
+        self.op, self.match, self.prev, self.next, self.bit, self.step = op, match, None, None, bit, step
+
+
+def _entries(ops: list[Op], model: Model) -> _Entry:
+    events = []
+    for position, op in enumerate(ops):
+        ret = _Entry(op)
+        # At equal times a call comes before a return: the two operations overlap.
+        events.append((op.invoke, 0, op.id, _Entry(op, ret, 1 << position, model.step(op))))
+        events.append((op.end, 1, op.id, ret))
+    events.sort(key=lambda e: e[:3])
+    head = previous = _Entry(None)
+    for *_, entry in events:
+        previous.next, entry.prev = entry, previous
+        previous = entry
+    return head
+
+
+class _Deepest:
+    """The longest linearizable prefix the search found, and the operation that stopped it."""
+
+    def __init__(self):
+        self.order: list[Op] = []
+        self.state = None
+        self.stuck: Op | None = None
+
+
+def _search(ops: list[Op], model: Model, init, deadline: float, deepest: _Deepest | None = None) -> bool | None:
+    """True, False, or None when the deadline passed."""
+    if not ops:
+        return True
+    head = _entries(ops, model)
+    state, linearized, seen, calls = init, 0, set(), []
+    entry = head.next
+    steps = 0
+    while head.next is not None:
+        steps += 1
+        if not steps & 0x3FF and time.monotonic() > deadline:
+            return None
+        match = entry.match
+        if match is not None:  # a call: try to linearize it here
+            new = entry.step(state)
+            if new is not INVALID:
+                bits = linearized | entry.bit
+                if (bits, new) not in seen:
+                    seen.add((bits, new))
+                    calls.append((entry, state))
+                    state, linearized = new, bits
+                    entry.prev.next = entry.next
+                    entry.next.prev = entry.prev
+                    match.prev.next = match.next
+                    if match.next is not None:
+                        match.next.prev = match.prev
+                    entry = head.next
+                    continue
+            entry = entry.next
+            continue
+        # The return of an operation not yet linearized: undo the last choice.
+        if deepest is not None and (deepest.stuck is None or len(calls) > len(deepest.order)):
+            deepest.order, deepest.state, deepest.stuck = [e.op for e, _ in calls], state, entry.op
+        if not calls:
+            return False
+        entry, state = calls.pop()
+        linearized ^= entry.bit
+        match = entry.match
+        match.prev.next = match
+        if match.next is not None:
+            match.next.prev = match
+        entry.prev.next = entry
+        entry.next.prev = entry
+        entry = entry.next
+    return True
+
+
+def check(history: History, model: Model | str, budget: float = 10.0) -> Verdict:
+    """The verdict on `history` under `model`; `unknown` when `budget` seconds run out."""
+    model = MODELS[model] if isinstance(model, str) else model
+    started = time.monotonic()
+    deadline = started + budget
+    for op in history.ops:
+        if op.f not in model.operations:
+            raise HistoryError(op.line, f"the {model.name} model has no {op.f}")
+    parts: dict = defaultdict(list)
+    for op in history.ops:
+        parts[op.key if model.per_key else None].append(op)
+    verdict = Verdict(OK, history.invocations, clock=history.clock, shown=history.ops)
+    for key, ops in sorted(parts.items(), key=lambda item: len(item[1])):
+        deepest = _Deepest()
+        result = _search(ops, model, model.init, deadline, deepest)
+        if result is None:
+            verdict.verdict = UNKNOWN
+            verdict.explanation = f"the budget of {budget:g} s ran out"
+            break
+        if result is False:
+            _explain(verdict, model, ops, deepest, deadline, history.clock)
+            break
+    verdict.ms = (time.monotonic() - started) * 1000
+    return verdict
+
+
+def _explain(verdict: Verdict, model: Model, ops: list[Op], deepest: _Deepest, deadline: float, clock: str) -> None:
+    """The operation that cannot be placed after the longest linearizable prefix, and the fewest
+    of the operations pending then (called before it completed) that still cannot be ordered."""
+    stuck, done = deepest.stuck, {op.id for op in deepest.order}
+    pending = [op for op in ops if op.id not in done and op is not stuck and op.invoke <= stuck.end]
+    # Drop each pending operation whose absence still leaves no order, from the prefix's state.
+    kept = list(pending)
+    for op in pending:
+        trial = [other for other in kept if other is not op]
+        if _search([*trial, stuck], model, deepest.state, deadline) is False:
+            kept = trial
+    setter = next((op for op in reversed(deepest.order) if changes(op)), None)
+    verdict.verdict = VIOLATION
+    verdict.culprits = {stuck.id: "culprit", **{op.id: "pending" for op in kept}}
+    if setter is not None:
+        verdict.culprits[setter.id] = "context"
+    others = "; ".join(f"{op.describe()} by process {op.process}, {op.where(clock)}" for op in kept)
+    after = f", last set by {setter.describe()}, {setter.where(clock)}" if setter else ""
+    verdict.explanation = (
+        f"{stuck.describe()} by process {stuck.process}, {stuck.where(clock)}, cannot be placed: "
+        f"after the longest linearizable prefix ({len(deepest.order)} operations) {model.holds} "
+        f"{_value(deepest.state)}{after}" + (f"; nor can it with {others}" if kept else "")
+    )
+    first = min(op.invoke for op in [stuck, *kept, *([setter] if setter else [])])
+    last = max(min(op.end, stuck.end) for op in [stuck, *kept])
+    verdict.shown = tuple(op for op in ops if op.end >= first and op.invoke <= last or op.id in verdict.culprits)
+
+
+def _value(state) -> str:
+    return "nil" if state is None else repr(state)
