@@ -7,8 +7,8 @@ call it can (lifting the call and its return out of the list), backtracks when i
 return of an operation it has not linearized, and never explores twice the same (set of
 linearized operations, state) — the set an int bitset, the state immutable. An operation whose
 outcome is unknown returns at infinity, so it can take effect at any instant after its call, or
-(placed after everything) never. With P-compositionality (Horn and Kroening), a key-value map is
-checked one key at a time."""
+(placed after everything) never. With P-compositionality (Horn and Kroening), operations on
+different keys are on independent objects: each key is checked alone."""
 
 from __future__ import annotations
 
@@ -108,16 +108,15 @@ def check(history: History, model: Model | str, budget: float = 10.0) -> Verdict
             raise HistoryError(op.line, f"the {model.name} model has no {op.f}")
     parts: dict = defaultdict(list)
     for op in history.ops:
-        parts[op.key if model.per_key else None].append(op)
+        parts[op.key].append(op)
     verdict = Verdict(OK, history.invocations, clock=history.clock, shown=history.ops)
-    for key, ops in sorted(parts.items(), key=lambda item: len(item[1])):
+    for ops in sorted(parts.values(), key=len):
         deepest = _Deepest()
         result = _search(ops, model, model.init, deadline, deepest)
-        if result is None:
+        if result is None:  # the other keys may still show a violation
             verdict.verdict = UNKNOWN
             verdict.explanation = f"the budget of {budget:g} s ran out"
-            break
-        if result is False:
+        elif result is False:
             _explain(verdict, model, ops, deepest, deadline, history.clock)
             break
     verdict.ms = (time.monotonic() - started) * 1000
@@ -144,8 +143,8 @@ def _explain(verdict: Verdict, model: Model, ops: list[Op], deepest: _Deepest, d
     after = f", last set by {setter.describe()}, {setter.where(clock)}" if setter else ""
     verdict.explanation = (
         f"{stuck.describe()} by process {stuck.process}, {stuck.where(clock)}, cannot be placed: "
-        f"after the longest linearizable prefix ({len(deepest.order)} operations) {model.holds} "
-        f"{_value(deepest.state)}{after}" + (f"; nor can it with {others}" if kept else "")
+        f"after the longest linearizable prefix ({_count(len(deepest.order))}) {model.holds} "
+        f"{_value(deepest.state)}{after}" + (f"; pending then, and no order of them helps: {others}" if kept else "")
     )
     first = min(op.invoke for op in [stuck, *kept, *([setter] if setter else [])])
     last = max(min(op.end, stuck.end) for op in [stuck, *kept])
@@ -154,3 +153,7 @@ def _explain(verdict: Verdict, model: Model, ops: list[Op], deepest: _Deepest, d
 
 def _value(state) -> str:
     return "nil" if state is None else repr(state)
+
+
+def _count(number: int) -> str:
+    return f"{number} operation" + ("" if number == 1 else "s")

@@ -22,7 +22,6 @@ class Model:
     operations: frozenset[str]
     init: Any
     step: Callable[[Op], Step]
-    per_key: bool = False  # P-compositionality: each key is an object of its own
     holds: str = "the register holds"
 
 
@@ -63,7 +62,7 @@ MODELS = {
     "cas-register": Model("cas-register", frozenset({"read", "write", "cas"}), None, _cas_register),
     # Jepsen's etcd test: the same register, named for the histories it recorded.
     "etcd": Model("etcd", frozenset({"read", "write", "cas"}), None, _cas_register),
-    "kv": Model("kv", frozenset({"get", "put", "append"}), "", _kv, per_key=True, holds="the key holds"),
+    "kv": Model("kv", frozenset({"get", "put", "append"}), "", _kv, holds="the key holds"),
 }
 
 
