@@ -1,8 +1,9 @@
 """An independent history checker: it imports nothing of the app, only the standard library.
 
 Linearizability (`checker.linearizable`) of a register, a compare-and-set register (`etcd` is
-the same model, named for Jepsen's etcd histories) and a key-value map (keys checked one at a
-time), operations of unknown outcome included; Terry's session guarantees, consistent prefix and
+the same model, named for Jepsen's etcd histories) and a key-value map, operations of unknown
+outcome included; operations on different keys are on independent objects, checked one key at
+a time (a history without keys is one object); Terry's session guarantees, consistent prefix and
 bounded staleness (`checker.sessions`); a verdict `ok`, `violation` or `unknown` (the time budget
 ran out), and for a violation the operations that show it, drawn by `checker.diagram.svg`.
 

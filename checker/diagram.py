@@ -12,12 +12,11 @@ from html import escape
 from checker.verdict import Verdict
 
 WIDTH, LEFT, RIGHT, ROW, BAR = 1000, 120, 30, 30, 14
-# role: (fill, pattern, symbol, words)
+# role: (fill, pattern, symbol); the verdict says what each role means
 ROLES = {
-    "culprit": ("#c62828", "hatch", "✖", "cannot be placed / breaks the guarantee"),
-    "missed": ("#1565c0", "dots", "◆", "the write it missed"),
-    "pending": ("#ef6c00", "hatch", "▲", "pending then, cannot be ordered with it"),
-    "context": ("#455a64", "dots", "●", "set the value it was checked against"),
+    "culprit": ("#c62828", "hatch", "✖"),
+    "missed": ("#1565c0", "dots", "◆"),
+    "context": ("#455a64", "dots", "●"),
 }
 PLAIN = "#b0bec5"
 
@@ -39,7 +38,7 @@ def _rows(ops) -> dict:
         rows[free][0] = op.end
         placed[op.id] = (_lane(op), free)
     order, offset = {}, 0
-    for lane in sorted(lanes, key=lambda name: (len(name), name)):
+    for lane in sorted(lanes, key=lambda name: (not name.isdigit(), int(name) if name.isdigit() else 0, name)):
         order[lane] = offset
         offset += len(lanes[lane])
     return {op_id: order[lane] + row for op_id, (lane, row) in placed.items()}, order, offset
@@ -77,10 +76,10 @@ def svg(verdict: Verdict, title: str) -> str:
     for number, line in enumerate(heading):
         out.append(f'<text x="10" y="{20 + 16 * number}" font-size="13">{escape(line)}</text>')
     legend_x = 10
-    for role in dict.fromkeys(verdict.culprits.values()):
-        fill, pattern, symbol, words = ROLES[role]
+    for role in (role for role in ROLES if role in verdict.culprits.values()):
+        fill, pattern, symbol = ROLES[role]
         out.append(_bar(legend_x, top - 22, 24, fill, pattern, False))
-        label = f"{symbol} {role}: {words}"
+        label = f"{symbol} {role}: {verdict.roles.get(role, role)}"
         out.append(f'<text x="{legend_x + 30}" y="{top - 11}">{escape(label)}</text>')
         legend_x += 40 + 6.2 * len(label)
     for lane, row in lanes.items():
@@ -89,7 +88,7 @@ def svg(verdict: Verdict, title: str) -> str:
                    'stroke="#eceff1"/>')  # fmt: skip
     for op in ops:
         role = verdict.culprits.get(op.id)
-        fill, pattern, symbol, _ = ROLES[role] if role else (PLAIN, None, "", "")
+        fill, pattern, symbol = ROLES[role] if role else (PLAIN, None, "")
         left, right = x(op.invoke), x(op.end)
         y = top + ROW * rows[op.id] + 8
         tip = f"{op.describe()} — {op.where(verdict.clock)}" + (f" — {role}" if role else "")

@@ -16,8 +16,8 @@ import time
 from collections import defaultdict
 
 from checker.history import History, HistoryError, Op
-from checker.models import INVALID, MODELS, Model, changes
-from checker.verdict import OK, UNKNOWN, VIOLATION, Verdict
+from checker.models import INVALID, MODELS, Model, sets
+from checker.verdict import OK, UNKNOWN, VIOLATION, Verdict, window
 
 
 class _Entry:
@@ -51,12 +51,12 @@ class _Deepest:
         self.stuck: Op | None = None
 
 
-def _search(ops: list[Op], model: Model, init, deadline: float, deepest: _Deepest | None = None) -> bool | None:
+def _search(ops: list[Op], model: Model, deadline: float, deepest: _Deepest) -> bool | None:
     """True, False, or None when the deadline passed."""
     if not ops:
         return True
     head = _entries(ops, model)
-    state, linearized, seen, calls = init, 0, set(), []
+    state, linearized, seen, calls = model.init, 0, set(), []
     entry = head.next
     steps = 0
     while head.next is not None:
@@ -82,7 +82,7 @@ def _search(ops: list[Op], model: Model, init, deadline: float, deepest: _Deepes
             entry = entry.next
             continue
         # The return of an operation not yet linearized: undo the last choice.
-        if deepest is not None and (deepest.stuck is None or len(calls) > len(deepest.order)):
+        if deepest.stuck is None or len(calls) > len(deepest.order):
             deepest.order, deepest.state, deepest.stuck = [e.op for e, _ in calls], state, entry.op
         if not calls:
             return False
@@ -112,43 +112,46 @@ def check(history: History, model: Model | str, budget: float = 10.0) -> Verdict
     verdict = Verdict(OK, history.invocations, clock=history.clock, shown=history.ops)
     for ops in sorted(parts.values(), key=len):
         deepest = _Deepest()
-        result = _search(ops, model, model.init, deadline, deepest)
+        result = _search(ops, model, deadline, deepest)
         if result is None:  # the other keys may still show a violation
             verdict.verdict = UNKNOWN
             verdict.explanation = f"the budget of {budget:g} s ran out"
         elif result is False:
-            _explain(verdict, model, ops, deepest, deadline, history.clock)
+            _explain(verdict, model, ops, deepest, history.clock)
             break
     verdict.ms = (time.monotonic() - started) * 1000
     return verdict
 
 
-def _explain(verdict: Verdict, model: Model, ops: list[Op], deepest: _Deepest, deadline: float, clock: str) -> None:
-    """The operation that cannot be placed after the longest linearizable prefix, and the fewest
-    of the operations pending then (called before it completed) that still cannot be ordered."""
-    stuck, done = deepest.stuck, {op.id for op in deepest.order}
-    pending = [op for op in ops if op.id not in done and op is not stuck and op.invoke <= stuck.end]
-    # Drop each pending operation whose absence still leaves no order, from the prefix's state.
-    kept = list(pending)
-    for op in pending:
-        trial = [other for other in kept if other is not op]
-        if _search([*trial, stuck], model, deepest.state, deadline) is False:
-            kept = trial
-    setter = next((op for op in reversed(deepest.order) if changes(op)), None)
+def _explain(verdict: Verdict, model: Model, ops: list[Op], deepest: _Deepest, clock: str) -> None:
+    """The operation that cannot be placed after the longest linearizable prefix the search found
+    (it tried every operation pending then before it, and every other order), what the state
+    was then and which operation set it."""
+    stuck = deepest.stuck
+    setter = _setter(model, deepest.order)
     verdict.verdict = VIOLATION
-    verdict.culprits = {stuck.id: "culprit", **{op.id: "pending" for op in kept}}
+    verdict.culprits = {stuck.id: "culprit"}
     if setter is not None:
         verdict.culprits[setter.id] = "context"
-    others = "; ".join(f"{op.describe()} by process {op.process}, {op.where(clock)}" for op in kept)
     after = f", last set by {setter.describe()}, {setter.where(clock)}" if setter else ""
     verdict.explanation = (
         f"{stuck.describe()} by process {stuck.process}, {stuck.where(clock)}, cannot be placed: "
         f"after the longest linearizable prefix ({_count(len(deepest.order))}) {model.holds} "
-        f"{_value(deepest.state)}{after}" + (f"; pending then, and no order of them helps: {others}" if kept else "")
+        f"{_value(deepest.state)}{after}"
     )
-    first = min(op.invoke for op in [stuck, *kept, *([setter] if setter else [])])
-    last = max(min(op.end, stuck.end) for op in [stuck, *kept])
-    verdict.shown = tuple(op for op in ops if op.end >= first and op.invoke <= last or op.id in verdict.culprits)
+    verdict.roles = {"culprit": "cannot be placed", "context": "set the value it was checked against"}
+    verdict.shown = window(ops, verdict.culprits)
+
+
+def _setter(model: Model, order: list[Op]) -> Op | None:
+    """The operation of the prefix that last set the state (a cas of unknown outcome that found
+    another value set nothing)."""
+    state, setter = model.init, None
+    for op in order:
+        before, state = state, model.step(op)(state)
+        if sets(op, before):
+            setter = op
+    return setter
 
 
 def _value(state) -> str:

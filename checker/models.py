@@ -66,6 +66,8 @@ MODELS = {
 }
 
 
-def changes(op: Op) -> bool:
-    """Whether the operation may have changed the state (the prefix's last such one set it)."""
-    return op.f not in ("read", "get") and not (op.f == "cas" and op.status == "fail")
+def sets(op: Op, before) -> bool:
+    """Whether the operation, taking effect on state `before`, set the state."""
+    if op.f == "cas":
+        return op.status != "fail" and before == op.value[0]
+    return op.f not in ("read", "get")

@@ -25,7 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from checker.history import HistoryError
-from checker.verdict import OK, VIOLATION, Verdict
+from checker.verdict import OK, VIOLATION, Verdict, window
 
 
 @dataclass(frozen=True)
@@ -218,6 +218,8 @@ def check(ops: list[SessionOp], guarantee: str, bound: float | None = None) -> V
             first.missed.id: "missed",
             first.read.id: "culprit",
         }
+        verdict.roles = {"culprit": "the read that breaks it", "missed": "the write it missed", "context": "why"}
+        verdict.shown = window(ops, verdict.culprits)
         more = f" ({len(breaks)} reads break it)" if len(breaks) > 1 else ""
         verdict.explanation = (
             f"{guarantee}{more}: {first.read.describe()} in {first.read.where()} misses "
