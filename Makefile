@@ -37,12 +37,14 @@ test-postgres: install-dev
 	$(PY) -m tests.postgres $(PY) -m pytest $(POSTGRES_TESTS)
 
 # Every figure, printed and written to bench/report.md (FULL=1: the 30-minute memory soak),
-# then the recovery times after a crash and the talk's arc.
+# then the recovery times after a crash and the talk's arc, and the history checker's time per
+# published history.
 bench: install-dev
 	$(PY) -m bench.report $(if $(FULL),--full)
 	$(PY) -m bench.recovery
 	$(PY) -m bench.arc
 	$(PY) -m bench.faults
+	$(PY) -m bench.histories
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "demos",
     "runs",
     "conference",
+    "proof",
 ]
 
 MIDDLEWARE = [

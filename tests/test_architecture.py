@@ -16,7 +16,7 @@ from demos import registry
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT = Path(sys.executable).parent / "lint-imports"
-PACKAGES = ("showcase", "store", "demos", "push", "runs", "conference")
+PACKAGES = ("showcase", "store", "demos", "push", "runs", "conference", "checker", "proof")
 
 
 def lint(root: Path) -> subprocess.CompletedProcess:
