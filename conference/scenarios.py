@@ -7,7 +7,7 @@ from demos import curtain
 
 
 def for_path(path: str) -> dict | None:
-    """The scenario of the page at `path`, as data for presenter.js, or None."""
+    """The scenario of the page at `path`, as data for scenario.js, or None."""
     pages = {reverse("curtain"): curtain.STREAM, **{reverse("demo", args=[s]): s for s in curtain.scenarios()}}
     slug = pages.get(path)
     if slug is None:

@@ -112,7 +112,7 @@ def control_lag(request):
     saved = form.save() if form.is_valid() else None
     if saved is None:
         return _panel_response(request, form, "Nothing changed.", status=400)
-    # presenter.js names the scenario whose lag this is: its writes are a run of their own.
+    # scenario.js names the scenario whose lag this is: its writes are a run of their own.
     if scenario := curtain.scenarios().get(request.POST.get("scenario", "")):
         runs.scenario_started(request.POST["scenario"], scenario.title)
     return _panel_response(request, notice=f"Saved. {_summary(saved)}")

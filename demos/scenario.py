@@ -1,6 +1,6 @@
 """A scripted scenario: a lag to set and texts to write, replayed by the presenter (key R).
 
-static/showcase/presenter.js posts `lag` to the control panel, then writes each text through
+static/showcase/scenario.js posts `lag` to the control panel, then writes each text through
 the page's write form.
 """
 

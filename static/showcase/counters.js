@@ -129,7 +129,7 @@
     render();
   }
 
-  window.ShellGame = {
+  window.ShellGame = Object.assign(window.ShellGame || {}, {
     root: root,
     pane: pane,
     findIn: findIn,
@@ -139,7 +139,7 @@
     own: function () { return state.own; },
     // Run `hook` before every scan of the panes (after each change on screen).
     onScan: function (hook) { scanHooks.push(hook); },
-  };
+  });
 
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     var form = writeForm(event);

@@ -60,7 +60,7 @@
 
   function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
 
-  // The presenter's scenario (presenter.js calls this after setting the lag): restock, then
+  // The presenter's scenario (scenario.js calls this after setting the lag): restock, then
   // every buyer at once, then two editors at once. The race is fired on the server, in
   // threads released together, so it happens every time.
   G.scenario = async function (scenario, status) {
