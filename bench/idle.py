@@ -29,32 +29,56 @@ def demo_pages(url: str) -> list[str]:
     return list(dict.fromkeys(re.findall(r'href="(/demos/[a-z0-9-]+/)"', html)))
 
 
+class IdlePages:
+    """Every path open at once, each in a browser session of its own, its requests recorded."""
+
+    def __init__(self, browser, url: str, paths: list[str], size: dict):
+        self.url = url
+        self.requests: dict[str, list[tuple[float, str]]] = {path: [] for path in paths}
+        self.contexts = []
+        for path in paths:
+            context = browser.new_context(viewport=size)
+            self.contexts.append(context)
+            page = context.new_page()
+            page.on("request", lambda request, path=path: self._record(path, request))
+            page.goto(url + path)
+            page.wait_for_selector("body.is-live")
+
+    def _record(self, path: str, request) -> None:
+        if request.resource_type != "websocket":
+            self.requests[path].append((time.monotonic(), f"{request.method} {request.url.removeprefix(self.url)}"))
+
+    def pump(self, seconds: float) -> None:
+        """Let Playwright deliver the pages' events for `seconds`."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            self.contexts[0].pages[0].wait_for_timeout(min(200, left * 1000))
+
+    def quiet_for(self, seconds: float) -> bool:
+        """Whether no page has sent a request in the last `seconds`."""
+        self.pump(0.2)
+        last = max((at for requests in self.requests.values() for at, _ in requests), default=0)
+        return time.monotonic() - last >= seconds
+
+    def count(self, window_s: float) -> dict[str, list[str]]:
+        """{path: what it requested} over the next `window_s` seconds."""
+        started = time.monotonic()
+        self.pump(window_s)
+        return {path: [what for at, what in requests if at >= started] for path, requests in self.requests.items()}
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
 def idle_requests(browser, url: str, paths: list[str], size: dict, settle_s: float, window_s: float) -> dict:
-    """{path: [urls requested during the window]} for every path open at once."""
-    counting = {"on": False}
-    seen: dict[str, list[str]] = {path: [] for path in paths}
-    contexts = []
-    for path in paths:
-        context = browser.new_context(viewport=size)
-        contexts.append(context)
-        page = context.new_page()
-
-        def count(request, path=path):
-            if counting["on"] and request.resource_type != "websocket":
-                seen[path].append(f"{request.method} {request.url.removeprefix(url)}")
-
-        page.on("request", count)
-        page.goto(url + path)
-        page.wait_for_selector("body.is-live")
-    time.sleep(settle_s)
-    counting["on"] = True
-    deadline = time.monotonic() + window_s
-    while time.monotonic() < deadline:  # let Playwright dispatch the pages' events meanwhile
-        contexts[0].pages[0].wait_for_timeout(200)
-    counting["on"] = False
-    for context in contexts:
-        context.close()
-    return seen
+    """{path: [requests during the window]} for every path open at once, after `settle_s`."""
+    pages = IdlePages(browser, url, paths, size)
+    try:
+        pages.pump(settle_s)
+        return pages.count(window_s)
+    finally:
+        pages.close()
 
 
 def measure(app, settle_s: float = 5, window_s: float = 20) -> dict:
