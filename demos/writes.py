@@ -12,7 +12,7 @@ from django.utils import timezone
 from store import busy, log
 from store.models import Event
 
-from . import ratelimit
+from . import admission, ratelimit
 
 BUSY_RETRY_AFTER_S = 2
 BUSY = (
@@ -36,14 +36,17 @@ def accept(request, stream: str, kind: str = "item.added") -> Outcome:
             if refused := ratelimit.check(request, new_session=not request.session.session_key):
                 return Outcome(error=refused, status=429)
             text = log.clean_text(request.POST.get("text", ""))
-            result = log.append(
-                stream,
-                request.POST.get("key", ""),
-                {"text": text},
-                kind=kind,
-                session_key=request.session.session_key,
-                submitted_at=submitted_at,
-            )
+            with admission.admitted():
+                result = log.append(
+                    stream,
+                    request.POST.get("key", ""),
+                    {"text": text},
+                    kind=kind,
+                    session_key=request.session.session_key,
+                    submitted_at=submitted_at,
+                )
+    except admission.Crowded as error:
+        return Outcome(error=str(error), status=429, retry_after=admission.RETRY_AFTER_S)
     except log.KeyConflict as error:
         return Outcome(error=str(error), status=409)
     except log.CommandError as error:
@@ -83,6 +86,8 @@ def form_context(request, url_name: str, outcome: Outcome | None = None, **extra
     context = {"action": reverse(url_name), "htmx": True, "key": new_key(), **extra}
     if outcome is not None and outcome.error:
         context.update(error=outcome.error, text=request.POST.get("text", ""), key=request.POST.get("key") or new_key())
+        if outcome.status == 429 and outcome.retry_after:  # crowded: the page sends it again itself
+            context["retry_after"] = outcome.retry_after
     elif outcome is not None:
         context["accepted"] = outcome.event
     return context
