@@ -23,6 +23,8 @@ class Turn:
     source: str  # a replica's name, or LEADER
     watermark: int  # every position up to here was applied or rejected at `source`
     skipped: list[tuple[str, int]] = field(default_factory=list)  # (replica, its watermark) passed over
+    # Every replica of the rotation holds all of the stream: no later read can show anything else.
+    converged: bool = False
 
 
 def rotation() -> list[str]:
@@ -52,13 +54,19 @@ def _watermarks() -> dict[str, int]:
     return dict(Replica.objects.values_list("name", "checkpoint"))
 
 
+def _converged(stream: str, marks: dict[str, int], names: list[str]) -> bool:
+    newest = Event.objects.filter(stream=stream).order_by("-id").values_list("id", flat=True).first() or 0
+    return all(marks[name] >= newest for name in names)
+
+
 def round_robin(stream: str, turn: int) -> Turn:
     """Naive: the `turn`-th read goes to the next replica in turn, however stale it is."""
     names = rotation()
     name = names[turn % len(names)]
     with snapshot():
-        watermark = _watermarks()[name]
-        return Turn(prefix_items(name, stream, watermark), name, watermark)
+        marks = _watermarks()
+        watermark = marks[name]
+        return Turn(prefix_items(name, stream, watermark), name, watermark, converged=_converged(stream, marks, names))
 
 
 def monotonic(stream: str, seen: int, turn: int) -> Turn:
@@ -75,11 +83,12 @@ def monotonic(stream: str, seen: int, turn: int) -> Turn:
         if seen > newest:
             seen = 0  # the log was reset: there is no past left to go back to
         skipped = []
+        converged = _converged(stream, marks, names)
         for name in names[start:] + names[:start]:
             if marks[name] >= seen:
-                return Turn(prefix_items(name, stream, marks[name]), name, marks[name], skipped)
+                return Turn(prefix_items(name, stream, marks[name]), name, marks[name], skipped, converged)
             skipped.append((name, marks[name]))
-        return Turn(leader_items(stream), LEADER, newest, skipped)
+        return Turn(leader_items(stream), LEADER, newest, skipped, converged)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from store import busy, log
 from store.models import Event
 
-from . import ratelimit
+from . import admission, ratelimit
 from .forms import WriteForm
 
 BUSY_RETRY_AFTER_S = 2
@@ -39,14 +39,17 @@ def accept(request, stream: str, kind: str = "item.added") -> Outcome:
             form = WriteForm(request.POST)
             if not form.is_valid():
                 return Outcome(error=form.refusal(), status=400)
-            result = log.append(
-                stream,
-                form.cleaned_data["key"],
-                {"text": form.cleaned_data["text"]},
-                kind=kind,
-                session_key=request.session.session_key,
-                submitted_at=submitted_at,
-            )
+            with admission.admitted():
+                result = log.append(
+                    stream,
+                    form.cleaned_data["key"],
+                    {"text": form.cleaned_data["text"]},
+                    kind=kind,
+                    session_key=request.session.session_key,
+                    submitted_at=submitted_at,
+                )
+    except admission.Crowded as error:
+        return Outcome(error=str(error), status=429, retry_after=admission.RETRY_AFTER_S)
     except log.KeyConflict as error:
         return Outcome(error=str(error), status=409)
     except log.CommandError as error:
@@ -86,6 +89,8 @@ def form_context(request, url_name: str, outcome: Outcome | None = None, **extra
     context = {"action": reverse(url_name), "htmx": True, "key": new_key(), **extra}
     if outcome is not None and outcome.error:
         context.update(error=outcome.error, text=request.POST.get("text", ""), key=request.POST.get("key") or new_key())
+        if outcome.status == 429 and outcome.retry_after:  # crowded: the page sends it again itself
+            context["retry_after"] = outcome.retry_after
     elif outcome is not None:
         context["accepted"] = outcome.event
     return context

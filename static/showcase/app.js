@@ -53,9 +53,15 @@
     }
   });
 
-  // After a write, keep typing: put the cursor back into the fresh form.
+  // After a write, keep typing: put the cursor back into the fresh form. A write the server
+  // had no turn for (429 with data-retry-after: nothing written, same key) goes again by itself,
+  // after its Retry-After with jitter, so a room tapping at once does not come back at once.
   document.addEventListener("htmx:afterSwap", function (event) {
     var form = event.detail.elt.closest && event.detail.elt.closest("[data-write-form]");
+    if (form && form.dataset.retryAfter) {
+      setTimeout(function () { if (form.isConnected) { form.requestSubmit(); } },
+        Number(form.dataset.retryAfter) * 1000 * (0.5 + Math.random()));
+    }
     var field = form && form.querySelector("input[type=text], textarea");
     if (field) { field.focus(); }
   });

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
-from demos import code, ratelimit, registry
+from demos import code, news, ratelimit, registry
 from demos.fragments import timeline
 from demos.scenario import Scenario, lag
 from store import log
@@ -40,6 +40,7 @@ def page(request):
         "pause_ms": PAUSE_MS,
         "sequence": [f"{team} {runs}" for team, runs in scoreboard.GAME],
         "prefix": [scoreboard.fmt(s) for s in scoreboard.prefix_scores(len(scoreboard.GAME))],
+        "news": news.marker(SLUG),
     }
     return render(request, TEMPLATE, context)
 
@@ -81,7 +82,8 @@ def write(request):
 
 @require_GET
 def read(request, guarantee: str):
-    """One read by one pane's reader; the page re-reads on its own every few hundred ms."""
+    """One read by one pane's reader; the page re-reads every few hundred ms until the game is
+    settled on every replica, and again when a push says a run was applied."""
     if guarantee not in scoreboard.READERS:
         raise Http404("No such guarantee.")
     game = request.GET.get("game", "") or scoreboard.latest_game()
@@ -95,6 +97,11 @@ def read(request, guarantee: str):
     return render(request, f"{TEMPLATE}#reading", context)
 
 
+def pushed() -> str:
+    """Pushed when the as-it-arrives replica applies a run: pages that stopped reading read again."""
+    return news.marker(SLUG, oob=True)
+
+
 DEMO = registry.register(
     registry.Demo(
         slug=SLUG,
@@ -102,6 +109,8 @@ DEMO = registry.register(
         naive="six readers, one game",
         trick="each guarantee’s allowed scores",
         order=100,
+        replica=scoreboard.EVENTUAL,
+        pushed=pushed,
         urls=(
             path("", page),
             path("play/", play, name="baseball-play"),

@@ -5,7 +5,7 @@ through what its guarantee calls for, and each read comes with the set of scores
 guarantee allows at that moment. A read and its allowed set come from one snapshot.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -46,6 +46,7 @@ class Reading:
     source: str
     written: int  # writes of the game in the log at the moment of the read
     seen: int = 0  # monotonic reads: the session's position token after this read
+    settled: bool = False  # every replica holds every write of the game: no later read can differ
 
     @property
     def score_text(self) -> str:
@@ -177,7 +178,14 @@ READERS = {
 }
 
 
+def settled(game: str) -> bool:
+    """Whether every replica has applied every write of `game` so far: then every reader reads
+    the log's score, and a page can stop reading until a new write comes."""
+    queued = Delivery.objects.filter(event__stream=STREAM, event__key__startswith=f"bb-{game}-", state=Delivery.QUEUED)
+    return not queued.exists()
+
+
 def read(guarantee: str, game: str, **session) -> Reading:
     """One read by `guarantee`'s reader: the score and what it allows, from one snapshot."""
     with snapshot():
-        return READERS[guarantee](game, **session)
+        return replace(READERS[guarantee](game, **session), settled=settled(game))

@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
-from demos import code, guarantees, registry, writes
+from demos import code, guarantees, news, registry, writes
 from demos.fragments import timeline
 from demos.scenario import Scenario, lag
 
@@ -27,6 +27,7 @@ def page(request):
         "demo": DEMO,
         "timeline": timeline(SLUG),
         "rotation": guarantees.rotation(),
+        "news": news.marker(SLUG),
         **writes.form_context(request, "monotonic-write"),
     }
     return render(request, TEMPLATE, context)
@@ -56,6 +57,11 @@ def trick(request):
     return render(request, f"{TEMPLATE}#read", {"read": read, "turn": turn + 1, "pane": "trick", "seen": seen})
 
 
+def pushed() -> str:
+    """Pushed when the fast replica applies a comment: panes that stopped reading read again."""
+    return news.marker(SLUG, oob=True)
+
+
 DEMO = registry.register(
     registry.Demo(
         slug=SLUG,
@@ -63,6 +69,8 @@ DEMO = registry.register(
         naive="each read asks the next replica: items appear and vanish",
         trick="never read from a replica staler than what you have seen",
         order=70,
+        replica="fast",
+        pushed=pushed,
         urls=(
             path("", page),
             path("write/", write, name="monotonic-write"),

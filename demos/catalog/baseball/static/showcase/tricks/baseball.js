@@ -1,5 +1,7 @@
 // Terry's baseball game: Play writes the game run by run; six readers each re-read on their
-// own, one read at a time, and keep a history of what they read.
+// own, one read at a time, and keep a history of what they read. A reader stops once every
+// replica holds the whole game (its read says "settled"), and reads again when a push says a
+// run was applied, when this page plays, or when a hidden tab comes back: an idle page asks nothing.
 (function () {
   "use strict";
   var root = document.querySelector('[data-demo="baseball"]');
@@ -29,8 +31,9 @@
     game = id;
     board.dataset.gameId = id;
     root.dataset.game = "playing";
-    readers.forEach(function (r) { r.clear(); });
+    readers.forEach(function (r) { r.clear(); r.wake(); });
   }
+  function wakeAll() { readers.forEach(function (r) { r.wake(); }); }
 
   function reader(pane) {
     var guarantee = pane.dataset.guarantee;
@@ -82,31 +85,45 @@
       while (history.children.length > KEEP) { history.removeChild(history.lastChild); }
     }
 
+    // Whether this read leaves nothing more to read: the current game, settled everywhere.
     function landed(html, startedAt) {
       var box = document.createElement("div");
       box.innerHTML = html;
       var reading = box.querySelector("[data-reading]");
-      if (!reading) { return; }
+      if (!reading) { return false; }
       var latest = reading.dataset.latestGame;
-      if (!playing && latest && latest !== game) { newGame(latest); return; }  // someone played
-      if (reading.dataset.gameId !== game) { return; }  // an answer about the previous game
+      if (!playing && latest && latest !== game) { newGame(latest); return false; }  // someone played
+      if (reading.dataset.gameId !== game) { return false; }  // an answer about the previous game
       slot.replaceChildren(reading);
       state.turn = Number(reading.dataset.turn);
       state.seen = Number(reading.dataset.seen);  // the server lowers it only after a reset
       remember(reading, startedAt);
+      return reading.dataset.settled === "1";
     }
 
+    var awake = false, again = false;
     function read() {
+      if (document.hidden) { awake = false; return; }  // a hidden tab reads again when shown
       var startedAt = Date.now();
+      again = false;
       fetch(url(), { headers: { "HX-Request": "true" } })
         .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
-        .then(function (html) { landed(html, startedAt); })
-        .catch(function () { /* retried on the next tick */ })
-        .then(function () { setTimeout(read, EVERY_MS); });
+        .then(function (html) { return landed(html, startedAt); })
+        .catch(function () { return false; /* retried on the next tick */ })
+        .then(function (settled) {
+          if (settled && !again && !playing) { awake = false; return; }
+          setTimeout(read, EVERY_MS);
+        });
+    }
+    function wake() {
+      again = true;  // a read under way may predate the news: read once more after it
+      if (awake) { return; }
+      awake = true;
+      setTimeout(read, Math.random() * EVERY_MS);  // the readers do not read in lockstep
     }
     clear();
-    setTimeout(read, Math.random() * EVERY_MS);  // the readers do not read in lockstep
-    return { clear: clear };
+    wake();
+    return { clear: clear, wake: wake };
   }
 
   async function play() {
@@ -139,4 +156,10 @@
   root.querySelectorAll("[data-guarantee]").forEach(function (pane) { readers.push(reader(pane)); });
   if (game) { root.dataset.game = "shown"; }
   button.addEventListener("click", play);
+  // A run applied somewhere (pushed), or the tab shown again: read until settled once more.
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (target && target.id === "news-baseball") { wakeAll(); }
+  });
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) { wakeAll(); } });
 })();

@@ -1,10 +1,15 @@
 // Monotonic reads: each pane re-reads on its own, one read at a time, and counts every read
-// that shows less than the one before ("went back in time").
+// that shows less than the one before ("went back in time"). Reading stops once every replica
+// holds every comment (and was read so), and starts again on a write, a pushed apply or a tab
+// shown again.
 (function () {
   "use strict";
   var G = window.ShellGame;
   if (!G) { return; }
   var EVERY_MS = 1000;
+  // Converged reads before a pane stops: one from each replica, so each is seen to agree.
+  var rotation = document.querySelector("[data-rotation]");
+  var ROUND = rotation ? rotation.dataset.rotation.split(" ").length : 1;
 
   function reader(name) {
     var el = G.pane(name).querySelector("[data-reader]");
@@ -23,6 +28,7 @@
       return top ? Number(top.dataset.position) : 0;
     }
 
+    // Whether this read leaves nothing more to read: every replica has all of the stream.
     function landed(html) {
       el.innerHTML = html;
       var read = el.querySelector("[data-read]");
@@ -35,17 +41,38 @@
         G.anomaly(name, "went back in time", "read-" + state.reads);
       }
       state.newest = newest;
+      return read.dataset.converged === "1";
     }
 
+    var awake = false, again = false, agreed = 0;
     function read() {
+      if (document.hidden) { awake = false; return; }  // a hidden tab reads again when shown
+      again = false;
       fetch(url(), { headers: { "HX-Request": "true" } })
         .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
         .then(landed)
-        .catch(function () { /* a failed read is retried on the next tick */ })
-        .then(function () { setTimeout(read, EVERY_MS); });
+        .catch(function () { return false; /* a failed read is retried on the next tick */ })
+        .then(function (converged) {
+          agreed = converged ? agreed + 1 : 0;
+          if (agreed >= ROUND && !again) { awake = false; agreed = 0; return; }
+          setTimeout(read, EVERY_MS);
+        });
     }
-    read();
+    function wake() {
+      again = true;  // a read under way may predate the news: read once more after it
+      if (!awake) { awake = true; read(); }
+    }
+    wake();
+    return wake;
   }
-  reader("naive");
-  reader("trick");
+  var readers = [reader("naive"), reader("trick")];
+  function wakeAll() { readers.forEach(function (wake) { wake(); }); }
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (target && target.id === "news-monotonic-reads") { wakeAll(); }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.elt.closest && event.detail.elt.closest("[data-write-form]")) { wakeAll(); }
+  });
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) { wakeAll(); } });
 })();
