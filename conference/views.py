@@ -16,6 +16,7 @@ from push import room as audience
 from store import data, lag
 from store.models import LagSettings
 
+from . import follow
 from . import join as joining
 from .forms import LagForm, replica_field
 from .presets import BY_SLUG as PRESETS_BY_SLUG
@@ -136,6 +137,7 @@ def control_reset(request):
 
 @require_GET
 def join(request):
+    follow.join(request)
     url = joining.join_url(request)
     context = {
         "url": url,
@@ -156,6 +158,8 @@ def room(request):
 def presenter(request):
     """Presenter mode (large type, high contrast) on or off for this browser's session."""
     request.session["presenter"] = request.POST.get("on", "1") == "1"
+    if not request.session["presenter"]:
+        follow.stop(request)
     if request.htmx:
         return HttpResponse(status=204)
     target = request.POST.get("next", "")
