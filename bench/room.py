@@ -107,12 +107,6 @@ class Room:
         while time.monotonic() < deadline and any(p.page is None or p.page.path != target for p in self.phones):
             await asyncio.sleep(0.1)
 
-    async def walk(self) -> list[dict]:
-        rows = []
-        for path, demo in talk():
-            rows.append(await self.demo(path, demo))
-        return rows
-
     async def demo(self, path: str, demo) -> dict:
         slug = path.strip("/").split("/")[-1]
         self.stats.reset()
@@ -326,7 +320,8 @@ async def run(app, sizes: list[int], storm: bool) -> tuple[list[dict], dict | No
         t0, cpu0 = time.monotonic(), own_cpu()
         await room.fill()
         print(f"{size} phones joined in {time.monotonic() - t0:.1f} s (simulator CPU {own_cpu() - cpu0:.1f} s)")
-        for r in await room.walk():
+        for path, demo in talk():
+            r = await room.demo(path, demo)
             rows.append(r)
             if size == 0:
                 base[r["demo"]] = r

@@ -4,8 +4,9 @@ Copied from the page, not imagined: the socket URL is the page's `ws-connect` (p
 live.js and follow.js add), the "seen" beacon is presenter.js's (tokens the page rendered,
 batched per frame), polls are the page's `hx-trigger="every ..."` elements, a following phone
 moves after follow.js's random pause, a dropped socket retries with app.js's delay. Static
-files are fetched on the first page only (a browser's cache). HTTP is plain HTTP/1.0 over
-asyncio streams, one connection a request; only to 127.0.0.1.
+files are asked for again on every page (If-Modified-Since), as Chromium does (they carry no
+Cache-Control). HTTP is plain HTTP/1.0 over asyncio streams, one connection a request; only to
+127.0.0.1.
 """
 
 from __future__ import annotations
@@ -70,11 +71,11 @@ def delay_s(retry: int, presenter: bool) -> float:
 
 def parse(path: str, body: str, wide: bool) -> Page:
     ws = html.unescape(m.group(1)) if (m := WS_CONNECT.search(body)) else ""
-    if ws and wide and (t := TIMELINE.search(body)):
-        ws += "&g=" + t.group(1)  # live.js: wide screens follow the timeline
     following = "data-follow-bar" in body
     if ws and following:
-        ws += "&g=follow"  # follow.js
+        ws += "&g=follow"  # follow.js, in the head
+    if ws and wide and (t := TIMELINE.search(body)):
+        ws += "&g=" + t.group(1)  # live.js, in the body: wide screens follow the timeline
     headers = json.loads(html.unescape(m.group(1))) if (m := HX_HEADERS.search(body)) else {}
     form = None
     if f := FORM.search(body):
@@ -97,7 +98,7 @@ class Client:
         self.base, self.host, self.port = base, parts.hostname, parts.port
         self.stats, self.wide, self.presenter = stats, wide, presenter
         self.cookies: dict[str, str] = {}
-        self.assets: set[str] = set()
+        self.assets: dict[str, str] = {}  # path -> Last-Modified
         self.page: Page | None = None
         self.ws = None
         self.tasks: list[asyncio.Task] = []
@@ -197,10 +198,13 @@ class Client:
         if status != 200:
             return
         self.stats.page_loads.append(time.time() - started)
-        for asset in ASSETS.findall(body):
-            if asset not in self.assets:
-                self.assets.add(asset)
-                await self.request("GET", asset, kind="static")
+        # Static files carry Last-Modified and no Cache-Control: Chromium asks again on every
+        # page (tests/test_room_sim.py); the simulator does too, with If-Modified-Since.
+        for asset in dict.fromkeys(ASSETS.findall(body)):
+            since = {"If-Modified-Since": self.assets[asset]} if asset in self.assets else {}
+            _, headers, _ = await self.request("GET", asset, headers=since, kind="static")
+            if "last-modified" in headers:
+                self.assets[asset] = headers["last-modified"]
         page = parse(path, body, self.wide)
         self.page = page
         self.arrivals.setdefault(path, time.time())
