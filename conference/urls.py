@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import follow, views
 
 urlpatterns = [
     path("control/", views.control, name="control"),
@@ -11,4 +11,6 @@ urlpatterns = [
     path("join/", views.join, name="join"),
     path("room/", views.room, name="room"),
     path("presenter/", views.presenter, name="presenter"),
+    path("follow/lead/", follow.lead, name="follow-lead"),
+    path("follow/leave/", follow.leave, name="follow-leave"),
 ]

@@ -18,6 +18,7 @@ from runs import recorder as runs
 from store import data, lag
 from store.models import LagSettings
 
+from . import follow
 from . import join as joining
 from .forms import LagForm, replica_field
 from .presets import BY_SLUG as PRESETS_BY_SLUG
@@ -141,6 +142,7 @@ def control_reset(request):
 
 @require_GET
 def join(request):
+    follow.join(request)
     url = joining.join_url(request)
     context = {
         "url": url,
@@ -162,6 +164,8 @@ def presenter(request):
     """Presenter mode (large type, high contrast) on or off for this browser's session."""
     request.session["presenter"] = request.POST.get("on", "1") == "1"
     runs.presenting(request.session["presenter"])
+    if not request.session["presenter"]:
+        follow.stop(request)
     if request.htmx:
         return HttpResponse(status=204)
     target = request.POST.get("next", "")

@@ -9,6 +9,8 @@ TIMELINE_PREFIX = "timeline."
 # The audience count (join page, presenter header) and the control panel (staff only).
 ROOM = "room"
 CONTROL = "control"
+# Phones that follow the presenter: where the projector is (push/follow.py).
+FOLLOW = "follow"
 
 
 def stream_group(stream: str) -> str:

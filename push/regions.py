@@ -1,9 +1,19 @@
 """What a page shows live, by region and by group, rendered from the demos' declarations."""
 
 from demos import fragments, live, registry
-from demos.groups import CONTROL, CURTAIN, LAG, ROOM, STREAM_PREFIX, TIMELINE_PREFIX, stream_group, timeline_group
+from demos.groups import (
+    CONTROL,
+    CURTAIN,
+    FOLLOW,
+    LAG,
+    ROOM,
+    STREAM_PREFIX,
+    TIMELINE_PREFIX,
+    stream_group,
+    timeline_group,
+)
 
-from . import patch, room
+from . import follow, patch, room
 
 
 def known_groups() -> set[str]:
@@ -13,6 +23,7 @@ def known_groups() -> set[str]:
         CURTAIN,
         ROOM,
         CONTROL,
+        FOLLOW,
         stream_group("curtain"),
         *(d.group for d in demos),
         *(d.timeline_group for d in demos),
@@ -107,6 +118,8 @@ def snapshot(group: str) -> list[str]:
         return [fragments.lag_badge(oob=True)]
     if group == ROOM:
         return [room.badge(oob=True)]
+    if group == FOLLOW:
+        return [follow.marker(oob=True)]
     if group == CURTAIN:
         return [fragments.curtain_log(oob=True) + fragments.curtain_replicas(oob=True), patch_snapshot("timeline:")]
     if group.startswith(STREAM_PREFIX):

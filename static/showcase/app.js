@@ -10,8 +10,10 @@
 
   // Retry soon and often: a restarted server is back in seconds, not the minute the default
   // full jitter can reach. Still jittered, so a room of phones does not reconnect in one burst.
+  // The projector retries five times as soon: it is back before the room queues up.
+  var PRESENTER = document.body && document.body.classList.contains("presenter");
   function reconnectDelay(retryCount) {
-    return Math.min(5000, 500 * Math.pow(2, retryCount)) * Math.random();
+    return Math.min(PRESENTER ? 1000 : 5000, (PRESENTER ? 100 : 500) * Math.pow(2, retryCount)) * Math.random();
   }
   if (window.htmx) { htmx.config.wsReconnectDelay = reconnectDelay; }
 

@@ -1,0 +1,322 @@
+"""One simulated browser of bench/room.py: what a page's own scripts make it ask for.
+
+Copied from the page, not imagined: the socket URL is the page's `ws-connect` (plus the groups
+live.js and follow.js add), the "seen" beacon is presenter.js's (tokens the page rendered,
+batched per frame), polls are the page's `hx-trigger="every ..."` elements, a following phone
+moves after follow.js's random pause, a dropped socket retries with app.js's delay. Static
+files are asked for again on every page (If-Modified-Since), as Chromium does (they carry no
+Cache-Control). HTTP is plain HTTP/1.0 over asyncio streams, one connection a request; only to
+127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit
+
+import websockets
+
+FOLLOW_JITTER_S = 0.8  # static/showcase/follow.js JITTER_MS
+WS_CONNECT = re.compile(r'ws-connect="([^"]+)"')
+TIMELINE = re.compile(r'data-timeline-group="([^"]+)"')
+ITEM = re.compile(r'data-item-id="([^"]+)"')
+SEEN = re.compile(r'data-seen="([^"]+)"')
+FOLLOW_AT = re.compile(r'id="follow-at"[^>]*data-follow-path="([^"]*)"')
+HX_HEADERS = re.compile(r"hx-headers='([^']+)'")
+ASSETS = re.compile(r'<(?:script[^>]*\ssrc|link[^>]*rel="(?:stylesheet|icon)"[^>]*\shref)="(/static/[^"]+)"')
+POLL = re.compile(r'<[^>]*\bhx-get="([^"]+)"[^>]*\bhx-trigger="every (\d+)(ms|s)"')
+FORM = re.compile(r"<form\b[^>]*\bdata-write-form\b[^>]*>.*?</form>", re.S)
+ACTION = re.compile(r'\baction="([^"]+)"')
+HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
+TEXT_FIELD = re.compile(r'<(?:input[^>]*type="text"|textarea)[^>]*\bname="([^"]+)"')
+NAME = re.compile(r'\bname="([^"]+)"')
+VALUE = re.compile(r'\bvalue="([^"]*)"')
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    bytes: int = 0
+    errors: int = 0
+    page_loads: list[float] = field(default_factory=list)
+    kinds: list[tuple[str, str]] = field(default_factory=list)  # (kind, path): what was asked
+    record: bool = False
+
+    def reset(self) -> None:
+        self.requests = self.bytes = self.errors = 0
+        self.page_loads = []
+
+
+@dataclass
+class Page:
+    path: str
+    ws_path: str
+    following: bool
+    csrf: str
+    form: dict | None
+    polls: list[tuple[str, float]]
+
+
+def delay_s(retry: int, presenter: bool) -> float:
+    """static/showcase/app.js reconnectDelay: full jitter, the projector's cap lower."""
+    base, cap = (100, 1000) if presenter else (500, 5000)
+    return min(cap, base * 2**retry) * random.random() / 1000
+
+
+def parse(path: str, body: str, wide: bool) -> Page:
+    ws = html.unescape(m.group(1)) if (m := WS_CONNECT.search(body)) else ""
+    following = "data-follow-bar" in body
+    if ws and following:
+        ws += "&g=follow"  # follow.js, in the head
+    if ws and wide and (t := TIMELINE.search(body)):
+        ws += "&g=" + t.group(1)  # live.js, in the body: wide screens follow the timeline
+    headers = json.loads(html.unescape(m.group(1))) if (m := HX_HEADERS.search(body)) else {}
+    form = None
+    if f := FORM.search(body):
+        chunk = f.group(0)
+        fields = {}
+        for tag in HIDDEN.findall(chunk):
+            if (n := NAME.search(tag)) and (v := VALUE.search(tag)):
+                fields[n.group(1)] = html.unescape(v.group(1))
+        text = TEXT_FIELD.search(chunk)
+        action = ACTION.search(chunk)
+        if text and action:
+            form = {"action": html.unescape(action.group(1)), "text": text.group(1), "fields": fields}
+    polls = [(html.unescape(u), int(n) / (1000 if unit == "ms" else 1)) for u, n, unit in POLL.findall(body)]
+    return Page(path, ws, following, headers.get("X-CSRFToken", ""), form, polls)
+
+
+class Client:
+    def __init__(self, base: str, stats: Stats, wide: bool = False, presenter: bool = False):
+        parts = urlsplit(base)
+        self.base, self.host, self.port = base, parts.hostname, parts.port
+        self.stats, self.wide, self.presenter = stats, wide, presenter
+        self.cookies: dict[str, str] = {}
+        self.assets: dict[str, str] = {}  # path -> Last-Modified
+        self.page: Page | None = None
+        self.ws = None
+        self.tasks: list[asyncio.Task] = []
+        self.arrivals: dict[str, float] = {}
+        self.seen_items: dict[str, float] = {}
+        self.reported: set[str] = set()
+        self.pending: set[str] = set()
+        self.flush_queued = False
+        self.moving: asyncio.TimerHandle | None = None
+        self.closing = False
+        self.waiters: dict[str, asyncio.Future] = {}
+        self.reset_storm()
+
+    def reset_storm(self) -> None:
+        self.reopened_at: float | None = None
+        self.attempts = 0
+
+    # HTTP -------------------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        data: dict | None = None,
+        headers: dict | None = None,
+        timeout: float = 10,
+        kind: str = "",
+    ) -> tuple[int, dict, str]:
+        body = urlencode(data, doseq=True).encode() if data is not None else b""
+        lines = [f"{method} {path} HTTP/1.0", f"Host: {self.host}:{self.port}", "Accept: text/html"]
+        if self.cookies:
+            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        if data is not None:
+            lines += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        raw = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+        self.stats.requests += 1
+        if self.stats.record:
+            self.stats.kinds.append((kind or method, path.split("?")[0]))
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port), timeout)
+            try:
+                writer.write(raw)
+                answer = await asyncio.wait_for(reader.read(-1), timeout)
+            finally:
+                writer.close()
+        except (TimeoutError, OSError):
+            self.stats.errors += 1
+            return 0, {}, ""
+        self.stats.bytes += len(raw) + len(answer)
+        head, _, content = answer.partition(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        status = int(status_line.split()[1]) if len(status_line.split()) > 1 else 0
+        out: dict[str, str] = {}
+        for line in header_lines:
+            name, _, value = line.partition(":")
+            if name.lower() == "set-cookie":
+                cookie, _, _ = value.strip().partition(";")
+                k, _, v = cookie.partition("=")
+                self.cookies[k] = v
+            out[name.lower()] = value.strip()
+        if status >= 500 or status == 0:
+            self.stats.errors += 1
+        return status, out, content.decode(errors="replace")
+
+    async def post(self, path: str, data: dict, timeout: float = 10) -> int:
+        token = self.page.csrf if self.page else self.cookies.get("csrftoken", "")
+        status, _, _ = await self.request(
+            "POST", path, data, {"X-CSRFToken": token, "HX-Request": "true", "Origin": self.base}, timeout
+        )
+        return status
+
+    async def login(self, username: str, password: str) -> None:
+        await self.request("GET", "/admin/login/")
+        fields = {
+            "username": username,
+            "password": password,
+            "next": "/",
+            "csrfmiddlewaretoken": self.cookies.get("csrftoken", ""),
+        }
+        status, _, _ = await self.request("POST", "/admin/login/", fields, {"Origin": self.base})
+        if status != 302:
+            raise RuntimeError(f"staff login answered {status}")
+
+    async def write(self, text: str, key: str, timeout: float = 10) -> int:
+        form = self.page.form
+        fields = {**form["fields"], form["text"]: text, "key": key}
+        return await self.post(form["action"], fields, timeout)
+
+    # A page -------------------------------------------------------------------------------
+
+    async def open(self, path: str) -> None:
+        """Load `path` as a browser does, then open its socket; the previous page goes away."""
+        await self.leave_page()
+        started = time.time()
+        status, _, body = await self.request("GET", path, kind="page")
+        if status != 200:
+            return
+        self.stats.page_loads.append(time.time() - started)
+        # Static files carry Last-Modified and no Cache-Control: Chromium asks again on every
+        # page (tests/test_room_sim.py); the simulator does too, with If-Modified-Since.
+        for asset in dict.fromkeys(ASSETS.findall(body)):
+            since = {"If-Modified-Since": self.assets[asset]} if asset in self.assets else {}
+            _, headers, _ = await self.request("GET", asset, headers=since, kind="static")
+            if "last-modified" in headers:
+                self.assets[asset] = headers["last-modified"]
+        page = parse(path, body, self.wide)
+        self.page = page
+        self.arrivals.setdefault(path, time.time())
+        self.collect(body)
+        self.tasks = [asyncio.create_task(self.poll(page, url, every)) for url, every in page.polls]
+        if page.ws_path:
+            self.tasks.append(asyncio.create_task(self.socket(page)))
+
+    async def leave_page(self) -> None:
+        if self.moving:
+            self.moving.cancel()
+        for task in self.tasks:
+            task.cancel()
+        self.tasks = []
+        if self.ws is not None:
+            await self.ws.close()
+            self.ws = None
+
+    def arrived_at(self, path: str) -> float | None:
+        return self.arrivals.get(path)
+
+    async def poll(self, page: Page, url: str, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            await self.request("GET", url, kind="poll")
+
+    async def socket(self, page: Page) -> None:
+        """The htmx ws extension's socket: open, listen, and after a drop try again."""
+        retry, first = 0, True
+        url = f"ws://{self.host}:{self.port}{page.ws_path}"
+        headers = {"Origin": self.base, "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        while not self.closing and self.page is page:
+            if not first:
+                await asyncio.sleep(delay_s(retry, self.presenter))
+                retry += 1
+                self.attempts += 1
+            try:
+                if self.stats.record:
+                    self.stats.kinds.append(("ws", page.ws_path))
+                async with websockets.connect(
+                    url, additional_headers=headers, open_timeout=10, ping_interval=None, max_size=None
+                ) as ws:
+                    self.ws = ws
+                    if not first and self.reopened_at is None:
+                        self.reopened_at = time.time()
+                    retry = 0
+                    async for message in ws:
+                        self.frame(message if isinstance(message, str) else message.decode())
+            except (TimeoutError, OSError, websockets.WebSocketException):
+                pass
+            first = False
+            self.ws = None
+
+    def frame(self, message: str) -> None:
+        now = time.time()
+        self.stats.bytes += len(message)
+        for key in ITEM.findall(message):
+            if key not in self.seen_items:
+                self.seen_items[key] = now
+                if (waiter := self.waiters.pop(key, None)) and not waiter.done():
+                    waiter.set_result(now)
+        self.collect(message)
+        if self.page and self.page.following and (m := FOLLOW_AT.search(message)):
+            self.follow(m.group(1))
+
+    def follow(self, path: str) -> None:
+        if self.moving:
+            self.moving.cancel()
+        if path and path != self.page.path:
+            loop = asyncio.get_running_loop()
+            self.moving = loop.call_later(random.random() * FOLLOW_JITTER_S, self.go, path)
+
+    def go(self, path: str) -> None:
+        self.mover = asyncio.get_running_loop().create_task(self.open(path))
+
+    async def wait_item(self, key: str, timeout: float) -> float | None:
+        if key in self.seen_items:
+            return self.seen_items[key]
+        waiter = self.waiters.setdefault(key, asyncio.get_running_loop().create_future())
+        try:
+            return await asyncio.wait_for(waiter, timeout)
+        except TimeoutError:
+            return None
+
+    def caught_up(self, probes: list[str]) -> float | None:
+        times = [self.seen_items[k] for k in probes if k in self.seen_items]
+        return min(times) if times else None
+
+    # The "seen" beacon (presenter.js) -------------------------------------------------------
+
+    def collect(self, markup: str) -> None:
+        for token in SEEN.findall(markup):
+            if token not in self.reported:
+                self.pending.add(token)
+        if self.pending and not self.flush_queued:
+            self.flush_queued = True
+            asyncio.get_running_loop().call_later(0.016, lambda: self.tasks.append(asyncio.create_task(self.flush())))
+
+    async def flush(self) -> None:
+        self.flush_queued = False
+        while self.pending and self.page:
+            tokens = sorted(self.pending)[:100]
+            self.pending.difference_update(tokens)
+            self.reported.update(tokens)
+            await self.request(
+                "POST",
+                "/seen/",
+                {"csrfmiddlewaretoken": self.page.csrf, "seen": tokens},
+                {"Origin": self.base},
+                kind="beacon",
+            )
+
+    async def close(self) -> None:
+        self.closing = True
+        await self.leave_page()
