@@ -1,6 +1,7 @@
 """The one write path every page shares: rate limit, validate, append; and the write form."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -29,8 +30,10 @@ class Outcome:
     retry_after: int | None = None
 
 
-def accept(request, stream: str, kind: str = "item.added") -> Outcome:
-    """Append the POSTed text to `stream` under the client's idempotency key."""
+def accept(request, stream: str, kind: str = "item.added", extra: Callable[[str], dict] | None = None) -> Outcome:
+    """Append the POSTed text to `stream` under the client's idempotency key. `extra(key)` adds
+    what a demo's command carries beside its text (e.g. the session's last write it follows);
+    it runs once the write is valid, and for the same key must add the same."""
     submitted_at = timezone.now()
     try:
         with busy.patience(settings.WRITE_BUSY_TIMEOUT_MS):
@@ -43,7 +46,7 @@ def accept(request, stream: str, kind: str = "item.added") -> Outcome:
                 result = log.append(
                     stream,
                     form.cleaned_data["key"],
-                    {"text": form.cleaned_data["text"]},
+                    {"text": form.cleaned_data["text"], **(extra(form.cleaned_data["key"]) if extra else {})},
                     kind=kind,
                     session_key=request.session.session_key,
                     submitted_at=submitted_at,
