@@ -123,12 +123,12 @@ def reset(**kwargs) -> None:
         client.delete(*stale)
 
 
-def write(pane: str, session: str, invoke: float, key: str, value: str, position: int | None, status: str = "ok"):
+def write(pane: str, session: str, invoke: float, key: str, value: str, position: int | None, status="ok", **extra):
     """A write by `session` (`who`), answered now: ok (acknowledged), fail (refused: it took no
     effect), info (unknown)."""
     done = None if status == "info" else now()
     return {"p": pane, "s": session, "f": "w", "i": invoke, "c": done, "st": status, "k": key, "v": value,
-            "pos": position}  # fmt: skip
+            "pos": position, **extra}  # fmt: skip
 
 
 def read(pane: str, session: str, invoke: float, seen: list[str], floor: int = 0, **extra) -> dict:

@@ -67,7 +67,6 @@ def judge(slug: str) -> dict[str, dict]:
     started = min((op["i"] for op in ops), default=0.0)
     ops = [{**op, "i": op["i"] - started, "c": None if op["c"] is None else op["c"] - started} for op in ops]
     client = redis_client()
-    judged_at = time.time()
     results = {}
     for check in demo.checked:
         result = check.judge(ops)
@@ -82,13 +81,17 @@ def judge(slug: str) -> dict[str, dict]:
             "why": result.why or verdict.explanation,
             "run": run,
             "ms": round(verdict.ms, 1),
-            "at": judged_at,
             "last_op": max((op["c"] or op["i"] for op in ops), default=0.0) + started,
         }
         if verdict.verdict == VIOLATION:
             title = f"{demo.title}: {check.label}, run {run}"
             client.set(_svg_key(slug, run, check.pane), diagram.svg(verdict, title), ex=history.KEEP_S)
         results[check.pane] = summary
+    judged_at = time.time()
+    for summary in results.values():
+        summary["at"] = judged_at
+    if _unchanged(latest(slug), results):
+        return results  # nothing new to show: no push to every page
     with client.pipeline(transaction=False) as pipe:
         pipe.hset(_key(slug), mapping={pane: json.dumps(s) for pane, s in results.items()})
         pipe.expire(_key(slug), history.KEEP_S)
@@ -99,6 +102,13 @@ def judge(slug: str) -> dict[str, dict]:
         pipe.execute()
     signals.announce(signals.judged, slug=slug)
     return results
+
+
+def _unchanged(before: dict[str, dict], now: dict[str, dict]) -> bool:
+    def shown(results):
+        return {pane: (s["verdict"], s["ops"], s["why"], s["run"]) for pane, s in results.items()}
+
+    return shown(before) == shown(now)
 
 
 def latest(slug: str) -> dict[str, dict]:

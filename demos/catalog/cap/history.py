@@ -35,7 +35,8 @@ def history(ops: list[dict], pane: str) -> tuple[History, int]:
 
 def _op(op: dict, f: str, key: str, value, output) -> Op:
     status = "ok" if op["f"] == "r" else op["st"]
-    return Op(0, op["s"], f, key, value, output, status, op["i"], op["c"], 0, None)
+    # The key shortened for the diagram's labels: eight hex digits still tell a run's writes apart.
+    return Op(0, op["s"], f, key[:8], value, output, status, op["i"], op["c"], 0, None)
 
 
 def judge(pane: str):
@@ -55,5 +56,6 @@ def _why(verdict) -> str:
         return verdict.explanation
     if read.output == "" and read.invoke >= write.complete:
         after = read.invoke - write.complete
-        return f"“{write.value}” read as missing {after:.1f} s after it was acknowledged (session {read.process})"
+        where = "pushed to every page" if read.process == "push" else f"by session {read.process}"
+        return f"“{write.value}” read as missing {after:.1f} s after it was acknowledged ({where})"
     return verdict.explanation
