@@ -3,6 +3,7 @@ checker finds CP linearizable and AP not, on what the panes did and showed, and 
 it with the number of operations checked and a diagram of the violation one click away."""
 
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -74,3 +75,21 @@ def test_after_a_partition_cp_is_linearizable_and_ap_is_not(fresh, new_page):
     expect(judged.locator('[data-verdict="ok"]')).to_contain_text("CP")
     judged.scroll_into_view_if_needed()
     shoot(curtain, "curtain")
+
+
+def test_baseball_readers_each_keep_their_guarantee_by_the_checkers_verdict(fresh, live, new_page):
+    live.lag(delay_ms=400, jitter_ms=800, reorder=True, replica_lag="slow=1500")
+    page = new_page("/demos/baseball/", width=1280, height=800)
+    page.click("[data-play]")
+    expect(page.locator("[data-demo][data-game=over]")).to_be_attached(timeout=60_000)
+    for pane in page.locator("[data-guarantee]").all():
+        expect(pane).to_have_attribute("data-score", "2-5", timeout=90_000)
+    for guarantee in ("strong", "consistent-prefix", "bounded-staleness", "monotonic-reads", "read-my-writes"):
+        verdict = page.locator(f'[data-guarantee="{guarantee}"] [data-verdict]')
+        expect(verdict).to_have_attribute("data-verdict", "ok", timeout=20_000)
+        expect(verdict).not_to_have_attribute("data-checked-ops", "0")
+        expect(verdict.locator(".verdict-symbol")).to_have_text("✔")
+    # The eventual reader promises no order: judged against consistent prefix, it may break it.
+    eventual = page.locator('[data-guarantee="eventual"] [data-verdict]')
+    expect(eventual).to_have_attribute("data-verdict", re.compile("^(ok|violation)$"), timeout=20_000)
+    shoot(page, "baseball")

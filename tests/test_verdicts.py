@@ -8,6 +8,7 @@ from channels.db import database_sync_to_async
 from django.test import Client
 
 from demos import history, verdicts
+from demos.catalog.baseball import history as baseball_history
 from demos.catalog.cap import history as cap_history
 from showcase.redis_client import redis_client
 from store import projector, signals
@@ -176,3 +177,79 @@ def test_a_reset_starts_a_new_run_and_forgets_the_verdicts():
     assert verdicts.latest("cap") == {}
     Client().get("/demos/cap/read/ap/")
     assert history.current_run("cap") == first + 1
+
+
+# ---- Baseball: each reader's reads against its guarantee.
+
+
+def game_write(pos, invoke, complete, session="keeper", game="g1") -> dict:
+    return {"p": "game", "s": session, "f": "w", "i": invoke, "c": complete, "st": "ok", "k": str(pos), "v": "x",
+            "pos": pos, "game": game}  # fmt: skip
+
+
+def reading(pane, seen, invoke, session="keeper", page="p1", game="g1") -> dict:
+    return {"p": pane, "s": session, "f": "r", "i": invoke, "c": invoke + 0.01, "seen": [str(s) for s in seen],
+            "floor": 0, "game": game, "page": page}  # fmt: skip
+
+
+def baseball(ops, pane):
+    return baseball_history.judge(pane)(ops)
+
+
+GAME_WRITES = [game_write(10, 0.0, 0.05), game_write(11, 0.4, 0.45), game_write(12, 0.8, 0.85)]
+
+
+def test_a_reader_that_shows_a_later_run_without_an_earlier_one_breaks_consistent_prefix():
+    ops = [*GAME_WRITES, reading("consistent-prefix", [10], 1.0), reading("eventual", [10, 12], 1.0)]
+    assert baseball(ops, "consistent-prefix").verdict.verdict == "ok"
+    eventual = baseball(ops, "eventual")
+    assert eventual.verdict.verdict == "violation" and eventual.operations == 4
+    assert "11" in eventual.verdict.explanation
+
+
+def test_monotonic_reads_are_per_page_and_strong_misses_nothing_completed():
+    ops = [
+        *GAME_WRITES,
+        reading("monotonic-reads", [10, 11], 1.0, page="a"),
+        reading("monotonic-reads", [10], 1.1, page="b"),
+    ]
+    assert baseball(ops, "monotonic-reads").verdict.verdict == "ok"  # two pages, each monotonic
+    ops.append(reading("monotonic-reads", [10], 1.2, page="a"))
+    assert baseball(ops, "monotonic-reads").verdict.verdict == "violation"
+    assert baseball([*GAME_WRITES, reading("strong", [10, 11, 12], 1.0)], "strong").verdict.verdict == "ok"
+    assert baseball([*GAME_WRITES, reading("strong", [10, 11], 1.0)], "strong").verdict.verdict == "violation"
+
+
+def test_the_scorekeeper_reads_its_own_runs_and_only_the_newest_game_is_judged():
+    old = [game_write(1, 0.0, 0.01, game="g0"), reading("read-my-writes", [], 0.5, game="g0")]
+    ops = [
+        *old,
+        *GAME_WRITES,
+        reading("read-my-writes", [10, 11, 12], 1.0),
+        reading("read-my-writes", [], 1.0, "other"),
+    ]
+    assert baseball(ops, "read-my-writes").verdict.verdict == "ok"
+    assert baseball(ops, "read-my-writes").operations == 5
+    ops.append(reading("read-my-writes", [10], 1.5))
+    assert baseball(ops, "read-my-writes").verdict.verdict == "violation"
+
+
+def test_bounded_staleness_allows_a_read_within_the_bound_and_not_beyond():
+    within = reading("bounded-staleness", [10], 2.0)
+    beyond = reading("bounded-staleness", [10], 0.85 + 3.5)
+    assert baseball([*GAME_WRITES, within], "bounded-staleness").verdict.verdict == "ok"
+    assert baseball([*GAME_WRITES, beyond], "bounded-staleness").verdict.verdict == "violation"
+
+
+def test_the_baseball_views_record_each_write_and_each_read_with_what_it_reflected():
+    client = Client()
+    game = client.post("/demos/baseball/play/").json()["game"]
+    for index in range(2):
+        assert client.post("/demos/baseball/write/", {"game": game, "index": index}).status_code == 202
+    client.get(f"/demos/baseball/read/strong/?game={game}&page=tab1")
+    ops = history.operations("baseball", history.current_run("baseball"))
+    writes = [op for op in ops if op["f"] == "w"]
+    assert [op["game"] for op in writes] == [game, game]
+    read = next(op for op in ops if op["f"] == "r")
+    assert (read["p"], read["page"], read["seen"]) == ("strong", "tab1", [w["k"] for w in writes])
+    assert verdicts.judge("baseball")["strong"]["verdict"] == "ok"
