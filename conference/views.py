@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from demos import curtain
+from demos import curtain, history
 from push import room as audience
 from runs import recorder as runs
 from store import data, lag
@@ -116,6 +116,7 @@ def control_lag(request):
     # scenario.js names the scenario whose lag this is: its writes are a run of their own.
     if scenario := curtain.scenarios().get(request.POST.get("scenario", "")):
         runs.scenario_started(request.POST["scenario"], scenario.title)
+        history.new_run(request.POST["scenario"])
     return _panel_response(request, notice=f"Saved. {_summary(saved)}")
 
 

@@ -5,6 +5,10 @@ class DemosConfig(AppConfig):
     name = "demos"
 
     def ready(self) -> None:
-        from . import registry
+        from store import signals
+
+        from . import history, registry
 
         registry.discover()
+        # The log was emptied: histories and verdicts start again with the next operation.
+        signals.reset.connect(history.reset, dispatch_uid="demos.history.reset")

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 
 from store.models import Delivery, Event, LagSettings, Replica
 
+from . import verdicts
 from .groups import CURTAIN
 from .reads import Item
 from .timeline import section_id, timeline_svg
@@ -77,7 +78,8 @@ def replica_context(replica: Replica) -> dict:
 def curtain_context() -> dict:
     """Everything the curtain page shows: the log and each replica's pane."""
     context = log_context()
-    return {**context, "panes": [replica_context(r) for r in context["replicas"]], "group": CURTAIN}
+    panes = [replica_context(r) for r in context["replicas"]]
+    return {**context, "panes": panes, "group": CURTAIN, "judged_runs": verdicts.recent()}
 
 
 def curtain_log(oob: bool = False) -> str:
@@ -87,6 +89,11 @@ def curtain_log(oob: bool = False) -> str:
 def curtain_replica(name: str, oob: bool = False) -> str:
     context = replica_context(Replica.objects.get(pk=name))
     return render_to_string("demos/curtain.html#replica", {**context, "oob": oob})
+
+
+def curtain_verdicts(oob: bool = False) -> str:
+    """The newest runs the history checker judged, with each checked pane's verdict."""
+    return render_to_string("demos/curtain.html#verdicts", {"judged_runs": verdicts.recent(), "oob": oob})
 
 
 def curtain_replicas(oob: bool = False) -> str:

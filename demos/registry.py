@@ -60,6 +60,8 @@ class Demo:
     markup: Markup = Markup()
     # Checks, in a real browser, that each pane keeps its promise (demos/rehearsal.py); None: generic.
     rehearsal: Callable[..., list] | None = None
+    # The panes the history checker judges, each against its promise (demos/verdicts.py Checked).
+    checked: tuple = ()
 
     @property
     def ready(self) -> bool:

@@ -9,6 +9,7 @@ from . import curtain, registry, views
 urlpatterns = [
     path("", views.index, name="index"),
     path("curtain/", curtain.page, name="curtain"),
+    path("demos/<slug:slug>/verdicts/<int:run>/<slug:pane>.svg", views.verdict_diagram, name="verdict-diagram"),
     *(path(f"demos/{demo.slug}/", include(list(demo.urls))) for demo in registry.live()),
     # A live list, fetched again by a page that missed a pushed frame (static/showcase/live.js).
     *(

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from store import log, trace
 
-from . import curtain, fragments, registry, seen, writes
+from . import curtain, fragments, registry, seen, verdicts, writes
 
 MAX_SEEN_KEYS = 100
 
@@ -25,6 +25,18 @@ def demo(request, slug: str):
     if demo is None:
         raise Http404("No such demo.")
     return render(request, "demos/coming_soon.html", {"demo": demo})
+
+
+@require_GET
+def verdict_diagram(request, slug: str, run: int, pane: str):
+    """A violation's space-time diagram (checker.diagram escapes every text), as an image only."""
+    svg = verdicts.diagram_svg(slug, run, pane)
+    if svg is None:
+        raise Http404("No such diagram: no violation, or the run is too old.")
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response["Content-Disposition"] = f'inline; filename="{slug}-{run}-{pane}.svg"'
+    return response
 
 
 @require_GET

@@ -6,6 +6,7 @@ class PushConfig(AppConfig):
 
     def ready(self) -> None:
         """Listen to the store: it announces what happened and never calls the web layers."""
+        from demos.signals import judged
         from store import signals
 
         from . import broadcast
@@ -17,3 +18,4 @@ class PushConfig(AppConfig):
         signals.seen.connect(broadcast.seen, dispatch_uid="push.seen")
         signals.withdrawn.connect(broadcast.withdrawn, dispatch_uid="push.withdrawn")
         signals.progressed.connect(broadcast.progressed, dispatch_uid="push.progressed")
+        judged.connect(broadcast.judged, dispatch_uid="push.judged")

@@ -3,7 +3,7 @@ fragment once and publish it to the Channels group that shows it. Consumers only
 
 from django.template.loader import render_to_string
 
-from demos import fragments, live
+from demos import fragments, live, verdicts
 from demos.groups import CONTROL, CURTAIN, LAG, ROOM, session_ref_group, stream_group
 from store import lag, trace
 from store.models import Delivery
@@ -71,6 +71,12 @@ def progressed(process, **kwargs) -> None:
     if process.session_key and (html := regions.process_update(process)):
         send(session_ref_group(process.session_key), html)
     coalesce.changed(f"stream:{process.stream}", here=True)
+
+
+def judged(slug: str, **kwargs) -> None:
+    """The history checker judged a run of `slug`: its panes' verdicts, and the curtain's list."""
+    send(stream_group(slug), verdicts.fragment(slug))
+    send(CURTAIN, fragments.curtain_verdicts(oob=True))
 
 
 def everything_changed(**kwargs) -> None:

@@ -1,6 +1,6 @@
 """What a page shows live, by region and by group, rendered from the demos' declarations."""
 
-from demos import fragments, live, registry
+from demos import fragments, live, registry, verdicts
 from demos.groups import (
     CONTROL,
     CURTAIN,
@@ -124,16 +124,21 @@ def snapshot(group: str) -> list[str]:
         return [fragments.curtain_log(oob=True) + fragments.curtain_replicas(oob=True), patch_snapshot("timeline:")]
     if group.startswith(STREAM_PREFIX):
         stream = group.removeprefix(STREAM_PREFIX)
-        if patched(f"stream:{stream}"):
-            return [patch_snapshot(f"stream:{stream}")]
-        if not live_list(stream):
-            return [html] if (html := stream_update(stream)) else []
-        # The number first: a frame pushed while the list renders is in it, or comes after.
-        seq = live.current_seq(stream)
-        return [stream_update(stream) + live.seq_marker(stream, seq)]
+        # And the panes' verdicts (demos/verdicts.py), swapped in by id.
+        return _stream_snapshot(stream) + ([html] if (html := verdicts.fragment(stream)) else [])
     if group.startswith(TIMELINE_PREFIX):
         return [patch_snapshot(f"timeline:{group.removeprefix(TIMELINE_PREFIX)}")]
     return []
+
+
+def _stream_snapshot(stream: str) -> list[str]:
+    if patched(f"stream:{stream}"):
+        return [patch_snapshot(f"stream:{stream}")]
+    if not live_list(stream):
+        return [html] if (html := stream_update(stream)) else []
+    # The number first: a frame pushed while the list renders is in it, or comes after.
+    seq = live.current_seq(stream)
+    return [stream_update(stream) + live.seq_marker(stream, seq)]
 
 
 def timeline_regions(streams) -> list[str]:

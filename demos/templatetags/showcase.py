@@ -1,6 +1,7 @@
 from django import template
+from django.template.loader import render_to_string
 
-from demos import fragments
+from demos import fragments, verdicts
 from demos.seen import token
 from store.lag import format_ms
 
@@ -27,3 +28,10 @@ def seen_token(key: str) -> str:
 def timeline(stream: str | None = None, limit: int = 8) -> str:
     """The timeline of `stream` (every stream: None), as demos/fragments.py draws it."""
     return fragments.timeline(stream, limit=limit)
+
+
+@register.simple_tag
+def verdict(slug: str, pane: str) -> str:
+    """The pane's verdict from the history checker, as demos/verdicts.py keeps it."""
+    shown = [v for v in verdicts.panes(slug) if v["pane"] == pane]
+    return render_to_string("demos/_verdict.html", {"v": shown[0]}) if shown else ""

@@ -7,11 +7,12 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
-from demos import code, news, ratelimit, registry
+from demos import code, history, news, ratelimit, registry
 from demos.fragments import timeline
 from demos.scenario import Scenario, lag
 from store import log
 
+from . import history as histories
 from . import rehearsal as checks
 from . import scoreboard
 from .forms import RunForm
@@ -56,6 +57,7 @@ def play(request):
 @require_POST
 def write(request):
     """The `index`-th write of `game`, in the game's order; the same write twice is one event."""
+    invoke = history.now()
     form = RunForm(request.POST)
     if not form.is_valid():
         return JsonResponse({"error": form.refusal()}, status=400)
@@ -77,6 +79,9 @@ def write(request):
         refusable=False,  # a run scored is a fact, not a request
     )
     over = index == len(scoreboard.GAME) - 1
+    position = appended.event.pk
+    who = history.who(request.session.session_key)
+    history.record(SLUG, history.write("game", who, invoke, str(position), payload["text"], position, game=game))
     return JsonResponse({"position": appended.event.pk, "index": index, "over": over}, status=202)
 
 
@@ -92,7 +97,13 @@ def read(request, guarantee: str):
         "turn": _number(request, "turn"),
         "session_key": request.session.session_key or "",
     }
+    invoke = history.now()
     reading = scoreboard.read(guarantee, game, **session)
+    seen = [str(position) for position in reading.reflected]
+    page = request.GET.get("page", "")[:16]
+    history.record(
+        SLUG, history.read(guarantee, history.who(session["session_key"]), invoke, seen, game=game, page=page)
+    )
     context = {"reading": reading, "game": game, "latest": scoreboard.latest_game(), "turn": session["turn"] + 1}
     return render(request, f"{TEMPLATE}#reading", context)
 
@@ -138,5 +149,6 @@ DEMO = registry.register(
         panes=tuple(scoreboard.GUARANTEES),
         # Play writes the whole game; each reader lists the scores it read, newest first.
         markup=registry.Markup(write="[data-play]", pane="data-guarantee", item="[data-history] > li", lead="strong"),
+        checked=histories.CHECKED,
     )
 )

@@ -47,6 +47,7 @@ class Reading:
     written: int  # writes of the game in the log at the moment of the read
     seen: int = 0  # monotonic reads: the session's position token after this read
     settled: bool = False  # every replica holds every write of the game: no later read can differ
+    reflected: tuple[int, ...] = ()  # the positions of the writes this read reflects, for its history
 
     @property
     def score_text(self) -> str:
@@ -105,14 +106,15 @@ def _ordered_replicas() -> list[tuple[str, int]]:
 def strong(game: str, **_) -> Reading:
     writes = _writes(game)
     n = len(writes)
-    return Reading("strong", score_of([w.run for w in writes]), {prefix_scores(n)[-1]}, LEADER, n)
+    score, shown = _scored(writes)
+    return Reading("strong", score, {prefix_scores(n)[-1]}, LEADER, n, reflected=shown)
 
 
 def eventual(game: str, **_) -> Reading:
     writes = _writes(game)
     held = _held(EVENTUAL, writes)
-    score = score_of([w.run for w in writes if w.position in held])
-    return Reading("eventual", score, eventual_scores(len(writes)), EVENTUAL, len(writes))
+    score, shown = _scored([w for w in writes if w.position in held])
+    return Reading("eventual", score, eventual_scores(len(writes)), EVENTUAL, len(writes), reflected=shown)
 
 
 def consistent_prefix(game: str, **_) -> Reading:
@@ -120,7 +122,8 @@ def consistent_prefix(game: str, **_) -> Reading:
     writes = _writes(game)
     prefix = _prefix(writes, _held(EVENTUAL, writes))
     n = len(writes)
-    return Reading("consistent-prefix", score_of([w.run for w in prefix]), set(prefix_scores(n)), EVENTUAL, n)
+    score, shown = _scored(prefix)
+    return Reading("consistent-prefix", score, set(prefix_scores(n)), EVENTUAL, n, reflected=shown)
 
 
 def bounded_staleness(game: str, now: datetime | None = None, **_) -> Reading:
@@ -133,9 +136,11 @@ def bounded_staleness(game: str, now: datetime | None = None, **_) -> Reading:
     allowed = set(prefix_scores(n)[must:])
     for name, watermark in reversed(_ordered_replicas()):
         if all(w.position <= watermark for w in due):
-            visible = [w.run for w in writes if w.position <= watermark]
-            return Reading("bounded-staleness", score_of(visible), allowed, name, n)
-    return Reading("bounded-staleness", score_of([w.run for w in writes]), allowed, LEADER, n)
+            visible = [w for w in writes if w.position <= watermark]
+            score, shown = _scored(visible)
+            return Reading("bounded-staleness", score, allowed, name, n, reflected=shown)
+    score, shown = _scored(writes)
+    return Reading("bounded-staleness", score, allowed, LEADER, n, reflected=shown)
 
 
 def monotonic_reads(game: str, seen: int = 0, turn: int = 0, **_) -> Reading:
@@ -151,9 +156,11 @@ def monotonic_reads(game: str, seen: int = 0, turn: int = 0, **_) -> Reading:
     start = turn % len(replicas)
     for name, watermark in replicas[start:] + replicas[:start]:
         if watermark >= seen:
-            visible = [w.run for w in writes if w.position <= watermark]
-            return Reading("monotonic-reads", score_of(visible), allowed, name, n, seen=max(seen, watermark))
-    return Reading("monotonic-reads", score_of([w.run for w in writes]), allowed, LEADER, n, seen=newest)
+            visible = [w for w in writes if w.position <= watermark]
+            score, shown = _scored(visible)
+            return Reading("monotonic-reads", score, allowed, name, n, max(seen, watermark), shown)
+    score, shown = _scored(writes)
+    return Reading("monotonic-reads", score, allowed, LEADER, n, newest, shown)
 
 
 def read_my_writes(game: str, session_key: str = "", **_) -> Reading:
@@ -161,11 +168,17 @@ def read_my_writes(game: str, session_key: str = "", **_) -> Reading:
     writes = _writes(game)
     watermark = Replica.objects.values_list("checkpoint", flat=True).get(pk=RMW)
     mine = [w for w in writes if session_key and w.session_key == session_ref(session_key)]
-    visible = {w.run for w in writes if w.position <= watermark} | {w.run for w in mine}
+    visible = [w for w in writes if w.position <= watermark or w in mine]
     own = score_of([w.run for w in mine])
     allowed = {s for s in eventual_scores(len(writes)) if s[0] >= own[0] and s[1] >= own[1]}
     source = f"{RMW} + {len([w for w in mine if w.position > watermark])} of your writes"
-    return Reading("read-my-writes", score_of(sorted(visible)), allowed, source, len(writes))
+    score, shown = _scored(visible)
+    return Reading("read-my-writes", score, allowed, source, len(writes), reflected=shown)
+
+
+def _scored(visible: list[Write]) -> tuple[Score, tuple[int, ...]]:
+    """The score of the writes a read reflects, and their positions (for its history)."""
+    return score_of([w.run for w in visible]), tuple(w.position for w in visible)
 
 
 READERS = {

@@ -18,12 +18,14 @@ from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
-from demos import code, fragments, ratelimit, reads, registry, writes
+from demos import code, fragments, history, ratelimit, reads, registry, writes
 from demos.forms import WriteForm
 from demos.scenario import Scenario, lag
+from demos.verdicts import Checked
 from store import log, quorum
 from store.models import Delivery, Event
 
+from . import history as histories
 from . import rehearsal as checks
 
 SLUG = "cap"
@@ -104,6 +106,21 @@ def answer(op: str, pane: str, refused: str = "", started: float = 0.0, **extra)
     }
 
 
+def shown(pane: str, session: str, invoke: float, items: list[reads.Item], own=()) -> dict:
+    """A side's list as a read in its history (demos/history.py): what it showed, oldest first,
+    and from which position on it covers the log (a full list is cut at its length)."""
+    floor = min(item.position for item in items) if len(items) >= reads.LIMIT else 0
+    seen = [item.key for item in reversed([*items, *own])]
+    return history.read(pane, session, invoke, seen, floor)
+
+
+def recorded(result: dict, pane: str, session: str, invoke: float, own=()) -> list[dict]:
+    """The history of a read that answered; nothing of one refused (it showed nothing)."""
+    if result["answer"]["outcome"] != "answered":
+        return []
+    return [shown(pane, session, invoke, result[f"{pane}_items"], own)]
+
+
 def read(pane: str) -> dict:
     """A read of one side: CP refuses without a majority; AP always answers, maybe stale."""
     started = time.monotonic()
@@ -123,11 +140,14 @@ def read(pane: str) -> dict:
 @require_GET
 def page(request):
     session_key = request.session.session_key or ""
+    who, invoke = history.who(session_key), history.now()
+    cp, ap = read("cp"), {**read("ap"), "own": ap_own(session_key)}
+    history.record(SLUG, *recorded(cp, "cp", who, invoke), *recorded(ap, "ap", who, invoke, ap["own"]))
     context = {
         "demo": DEMO,
         "timeline": fragments.timeline(SLUG),
-        "cp": read("cp"),
-        "ap": {**read("ap"), "own": ap_own(session_key)},
+        "cp": cp,
+        "ap": ap,
         "partitioned": not quorum.reachable(),
         **writes.form_context(request, "cap-ap", **FORM),
     }
@@ -156,12 +176,14 @@ def propose(request, kind: str) -> tuple[Event | None, str, int]:
 @require_POST
 def ap_write(request):
     """AP: take the write on this node and answer at once; the replicas catch up later."""
-    started = time.monotonic()
+    started, invoke = time.monotonic(), history.now()
     event, error, status = propose(request, AP)
     outcome = writes.Outcome(event=event, error=error, status=status)
     context = writes.form_context(request, "cap-ap", outcome, **FORM)
     html = render_to_string("demos/_write_form.html", context, request)
     if event:
+        who = history.who(request.session.session_key)
+        history.record(SLUG, history.write("ap", who, invoke, client_key(event), event.text, event.pk))
         reply = answer("write", "ap", started=started, text=event.text, status=202)
         html += render_to_string(f"{TEMPLATE}#ap-accepted", {"answer": reply, "items": [as_item(event, "pending")]})
     return writes.response(html, outcome)
@@ -173,7 +195,7 @@ async def cp_write(request):
 
     Async, so the wait holds no server thread. Without a majority (a partition) it refuses,
     and the proposal leaves the log: no reader will ever see a write nobody was promised."""
-    started = time.monotonic()
+    started, invoke = time.monotonic(), history.now()
     event, error, status = await sync_to_async(propose)(request, CP)
     if event is None:
         reply = answer("write", "cp", error, started, text=request.POST.get("text", ""), status=status)
@@ -184,12 +206,18 @@ async def cp_write(request):
     except asyncio.CancelledError:
         await sync_to_async(quorum.withdraw)(event.pk, names)  # the client left: nobody was promised it
         raise
+    who, key = history.who(request.session.session_key), client_key(event)
     if not verdict.committed and await sync_to_async(quorum.withdraw)(event.pk, names):
         reply = answer("write", "cp", f"unavailable: {verdict.reason}", started, text=event.text, status=503)
+        await sync_to_async(history.record)(SLUG, history.write("cp", who, invoke, key, event.text, None, "fail"))
         return cp_reply(request, reply, 503)
     acks = max(verdict.acks, quorum.majority(names))
     reply = answer("write", "cp", started=started, text=event.text, acks=acks, status=200)
-    return cp_reply(request, reply, 200, items=await sync_to_async(cp_items)())
+    done = history.write("cp", who, invoke, key, event.text, event.pk)
+    read_at = history.now()
+    items = await sync_to_async(cp_items)()
+    await sync_to_async(history.record)(SLUG, done, shown("cp", who, read_at, items))
+    return cp_reply(request, reply, 200, items=items)
 
 
 def cp_reply(request, reply: dict, status: int, items=None):
@@ -206,7 +234,9 @@ def read_pane(request, pane: str):
     """'Read again': one side's answer and, if it answered, its list. 503 when CP refuses."""
     if pane not in DEMO.panes:
         raise Http404("No such side.")
+    invoke = history.now()
     result = read(pane)
+    history.record(SLUG, *recorded(result, pane, history.who(request.session.session_key), invoke))
     html = render_to_string(f"{TEMPLATE}#answer", {"answer": result["answer"]})
     if result["answer"]["outcome"] == "answered":
         html += render_to_string(f"{TEMPLATE}#{pane}-list", {pane: result, "oob": True})
@@ -216,10 +246,16 @@ def read_pane(request, pane: str):
 
 
 def pushed() -> str:
-    """After the AP side's replica applied: both sides' lists as they are now, for every page."""
+    """After the AP side's replica applied: both sides' lists as they are now, for every page
+    (a read each in the history, by "push")."""
+    invoke = history.now()
     cp = {"cp_items": cp_items()} if quorum.reachable() else None
     html = render_to_string(f"{TEMPLATE}#cp-list", {"cp": cp, "oob": True}) if cp else ""
     ap = {"ap_items": ap_items(), "behind": ap_behind()}
+    reads_shown = [shown("ap", "push", invoke, ap["ap_items"])] + (
+        [shown("cp", "push", invoke, cp["cp_items"])] if cp else []
+    )
+    history.record(SLUG, *reads_shown)
     return html + render_to_string(f"{TEMPLATE}#ap-list", {"ap": ap, "oob": True})
 
 
@@ -261,5 +297,9 @@ DEMO = registry.register(
         rehearsal=checks.cap,
         panes=("cp", "ap"),
         markup=registry.Markup(lead="ap"),
+        checked=(
+            Checked("cp", "CP", "linearizable", histories.judge("cp")),
+            Checked("ap", "AP", "linearizable", histories.judge("ap")),
+        ),
     )
 )

@@ -12,6 +12,8 @@
   var statusLine = root.querySelector("[data-play-status]");
   var game = board.dataset.gameId || "";
   var playing = false, readers = [];
+  // This page's readers, told apart from another tab's in the history the checker judges.
+  var pageId = Math.random().toString(36).slice(2, 10);
   // Every read of the current game, per guarantee: what tests and the curious can inspect.
   window.baseballReads = {};
 
@@ -54,7 +56,7 @@
       // trick:baseball
       // Each pane reads through its own guarantee. The monotonic reader's session memory,
       // the highest position it has read, travels with every read and comes back raised.
-      var query = new URLSearchParams({ game: game, seen: state.seen, turn: state.turn });
+      var query = new URLSearchParams({ game: game, seen: state.seen, turn: state.turn, page: pageId });
       return pane.dataset.url + "?" + query;
       // end trick:baseball
     }
