@@ -4,7 +4,7 @@ fragment once and publish it to the Channels group that shows it. Consumers only
 from django.template.loader import render_to_string
 
 from demos import fragments, live, verdicts
-from demos.groups import CONTROL, CURTAIN, LAG, ROOM, session_ref_group, stream_group
+from demos.groups import CONTROL, CURTAIN, LAG, session_ref_group, stream_group
 from store import lag, trace
 from store.models import Delivery
 
@@ -24,7 +24,7 @@ def accepted(event, **kwargs) -> None:
     """A write entered the log: the curtain's log and the timelines show it soon.
 
     Drawn by a task, never in the request that answers 202."""
-    coalesce.changed("curtain-log", ROOM, *regions.timeline_regions({event.stream}))
+    coalesce.changed(regions.CURTAIN_LOG, regions.ROOM_BADGE, *regions.timeline_regions({event.stream}))
 
 
 def settled(replica: str, deliveries: list[Delivery], **kwargs) -> None:
@@ -50,7 +50,10 @@ def settled(replica: str, deliveries: list[Delivery], **kwargs) -> None:
     trace.mark_pushed(pushed)
     streams = sorted({d.event.stream for d in deliveries})
     coalesce.changed(
-        *(f"stream:{s}" for s in sorted(whole_lists)), "curtain-log", f"curtain-replica:{replica}", here=True
+        *(regions.stream(s) for s in sorted(whole_lists)),
+        regions.CURTAIN_LOG,
+        regions.curtain_replica(replica),
+        here=True,
     )
     coalesce.changed(*regions.timeline_regions(streams))
 
@@ -62,15 +65,15 @@ def seen(streams: set[str], **kwargs) -> None:
 
 def withdrawn(stream: str, replicas: list[str], **kwargs) -> None:
     """A proposal left the log (no quorum): redraw whatever may have shown it."""
-    replica_regions = [f"curtain-replica:{r}" for r in replicas]
-    coalesce.changed("curtain-log", *replica_regions, f"stream:{stream}", *regions.timeline_regions({stream}))
+    replica_regions = [regions.curtain_replica(r) for r in replicas]
+    coalesce.changed(regions.CURTAIN_LOG, *replica_regions, regions.stream(stream), *regions.timeline_regions({stream}))
 
 
 def progressed(process, **kwargs) -> None:
     """A business process moved on: its starter's pages first, then the stream's live picture."""
     if process.session_key and (html := regions.process_update(process)):
         send(session_ref_group(process.session_key), html)
-    coalesce.changed(f"stream:{process.stream}", here=True)
+    coalesce.changed(regions.stream(process.stream), here=True)
 
 
 def judged(slug: str, **kwargs) -> None:

@@ -20,6 +20,7 @@ from store import trace
 
 from . import regions, watchers
 from .channel import send
+from .regions import Region
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +30,8 @@ WINDOW_S = 0.2
 TIMELINE_WINDOW_S = 1.0
 
 
-def window_s(region: str) -> float:
-    return TIMELINE_WINDOW_S if region.startswith("timeline:") else WINDOW_S
+def window_s(region: Region) -> float:
+    return TIMELINE_WINDOW_S if region.kind == "timeline" else WINDOW_S
 
 
 # Only a safety net: a trailing redraw clears its flag when it starts; a lost one blocks the
@@ -38,25 +39,24 @@ def window_s(region: str) -> float:
 DIRTY_TTL_S = 5
 
 
-def _quiet(region: str) -> str:
-    return f"push:quiet:{region}"
+def _quiet(region: Region) -> str:
+    return f"push:quiet:{region.name}"
 
 
-def _dirty(region: str) -> str:
-    return f"push:dirty:{region}"
+def _dirty(region: Region) -> str:
+    return f"push:dirty:{region.name}"
 
 
-def changed(*names: str, here: bool = False) -> None:
-    """The regions `names` changed: redraw each now if quiet, else once when its window closes.
+def changed(*changed_regions: Region, here: bool = False) -> None:
+    """These regions changed: redraw each now if quiet, else once when its window closes.
 
     here=True draws a leading redraw in this process (the worker, which already has the data
     at hand); otherwise a task does, so a web request never waits for a render.
     """
-    groups = {name: regions.group_of(name) for name in names}
     # Nobody has the others open; whoever opens one next starts with a snapshot.
-    seen = watchers.watched(sorted(set(groups.values())))
-    for region in names:
-        if groups[region] not in seen:
+    seen = watchers.watched(sorted({region.group for region in changed_regions}))
+    for region in changed_regions:
+        if region.group not in seen:
             continue
         try:
             client = redis_client()
@@ -65,31 +65,31 @@ def changed(*names: str, here: bool = False) -> None:
                     client.delete(_dirty(region))
                     draw(region)
                 else:
-                    redraw.delay(region)
+                    redraw.delay(region.name)
             elif client.set(_dirty(region), 1, nx=True, ex=DIRTY_TTL_S):
-                redraw.apply_async((region,), countdown=window_s(region))
+                redraw.apply_async((region.name,), countdown=window_s(region))
         except (redis.RedisError, KombuError, OSError):
             # A picture of the writes must never fail a write or an apply.
             log.warning("redraw of %s not scheduled", region, exc_info=True)
 
 
 @shared_task(ignore_result=True)
-def redraw(region: str) -> None:
-    """Render `region` as it is now and push it. Idempotent: a duplicate pushes the same HTML."""
+def redraw(name: str) -> None:
+    """Render the region `name` as it is now and push it. Idempotent: a duplicate pushes the same HTML."""
+    region = Region.parse(name)
     # Cleared before drawing, so a change that comes in while we draw schedules the next one.
     redis_client().delete(_dirty(region))
-    if watchers.watched([regions.group_of(region)]):  # the last page may have closed since
+    if watchers.watched([region.group]):  # the last page may have closed since
         draw(region)
 
 
-def draw(region: str) -> None:
-    if regions.patched(region):
+def draw(region: Region) -> None:
+    if region.patched:
         regions.draw_patch(region)
         return
     rendered_at = timezone.now()
-    group, html = regions.region(region)
-    if html:
-        send(group, html)
-        if region.startswith("curtain-replica:"):
+    if html := region.render():
+        send(region.group, html)
+        if region.kind == "curtain-replica":
             # The curtain is the only page showing writes of streams without a live list.
-            trace.mark_replica_pushed(region.partition(":")[2], rendered_at)
+            trace.mark_replica_pushed(region.arg, rendered_at)

@@ -6,7 +6,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from demos.groups import CONTROL, LAG, ROOM, session_group
+from demos.groups import CONTROL, LAG, session_group
 
 from . import coalesce, regions, room, watchers
 
@@ -91,4 +91,4 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def _room_changed(self) -> None:
         """Redrawn by a task, coalesced: a room of phones arriving at once is one redraw."""
-        await sync_to_async(coalesce.changed, thread_sensitive=False)(ROOM)
+        await sync_to_async(coalesce.changed, thread_sensitive=False)(regions.ROOM_BADGE)

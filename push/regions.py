@@ -1,5 +1,7 @@
 """What a page shows live, by region and by group, rendered from the demos' declarations."""
 
+from dataclasses import dataclass
+
 from demos import fragments, live, registry, verdicts
 from demos.groups import (
     CONTROL,
@@ -48,24 +50,87 @@ def stream_update(stream: str) -> str:
     return demo.pushed() if demo and demo.pushed else ""
 
 
-def patched(name: str) -> bool:
-    """Whether the region `name` is pushed as patches (push/patch.py) rather than whole: the
-    timelines, and the pages of demos that say so."""
-    kind, _, stream = name.partition(":")
-    if kind == "timeline":
-        return not stream or registry.get(stream) is not None
-    demo = registry.get(stream) if kind == "stream" else None
-    return bool(demo and demo.pushed and demo.patched and not demo.live_list)
+@dataclass(frozen=True)
+class Region:
+    """A part of a page the push layer redraws, built once from what it shows. Its `name` is
+    what travels (Redis keys, a redraw task's argument, a patch's data-patch, the refetch URL);
+    `parse` turns a name back into the value at those edges, and nowhere else."""
+
+    kind: str  # one of KINDS
+    arg: str = ""  # the stream (stream, timeline; "" for the curtain's timeline) or the replica
+
+    KINDS = ("curtain-log", "curtain-replica", "timeline", "stream", "room")
+    BARE = ("curtain-log", "room")  # named without an argument
+
+    @classmethod
+    def parse(cls, name: str) -> "Region":
+        kind, _, arg = name.partition(":")
+        if kind not in cls.KINDS or (kind in cls.BARE and arg):
+            raise ValueError(f"unknown region {name!r}")
+        return cls(kind, arg)
+
+    @property
+    def name(self) -> str:
+        return self.kind if self.kind in self.BARE else f"{self.kind}:{self.arg}"
+
+    @property
+    def group(self) -> str:
+        """The group whose pages show it."""
+        if self.kind in ("curtain-log", "curtain-replica") or (self.kind == "timeline" and not self.arg):
+            return CURTAIN
+        if self.kind == "timeline":
+            return timeline_group(self.arg)
+        if self.kind == "stream":
+            return stream_group(self.arg)
+        return ROOM
+
+    @property
+    def patched(self) -> bool:
+        """Pushed as patches (push/patch.py) rather than whole: the timelines, and the pages of
+        demos that say so."""
+        if self.kind == "timeline":
+            return not self.arg or registry.get(self.arg) is not None
+        demo = registry.get(self.arg) if self.kind == "stream" else None
+        return bool(demo and demo.pushed and demo.patched and not demo.live_list)
+
+    def render(self) -> str:
+        """Its HTML as it is now (out of band, swapped in by id)."""
+        if self.kind == "curtain-log":
+            return fragments.curtain_log(oob=True)
+        if self.kind == "curtain-replica":
+            return fragments.curtain_replica(self.arg, oob=True)
+        if self.kind == "timeline":
+            return fragments.timeline(self.arg or None, oob=True)
+        if self.kind == "stream":
+            return stream_update(self.arg)
+        return room.badge(oob=True)
 
 
-def draw_patch(name: str) -> None:
-    """Push what changed in the patched region `name` since its last drawing."""
-    patch.draw(name, group_of(name), lambda: region(name)[1])
+CURTAIN_LOG = Region("curtain-log")
+ROOM_BADGE = Region("room")
 
 
-def patch_snapshot(name: str) -> str:
-    """The patched region `name` whole, numbered: what a page starts from."""
-    return patch.snapshot(name, group_of(name), lambda: region(name)[1])
+def stream(slug: str) -> Region:
+    return Region("stream", slug)
+
+
+def curtain_replica(name: str) -> Region:
+    return Region("curtain-replica", name)
+
+
+def timeline(stream: str = "") -> Region:
+    """A stream's timeline; "" the curtain's, of every stream."""
+    return Region("timeline", stream)
+
+
+def draw_patch(region: Region) -> None:
+    """Push what changed in the patched `region` since its last drawing."""
+    patch.draw(region.name, region.group, region.render)
+
+
+def patch_snapshot(region: Region) -> str:
+    """The patched `region` whole, numbered: what a page starts from."""
+    return patch.snapshot(region.name, region.group, region.render)
 
 
 def session_update(event, replica_name: str) -> str:
@@ -80,36 +145,6 @@ def process_update(process) -> str:
     return demo.progressed(process) if demo and demo.progressed else ""
 
 
-def group_of(name: str) -> str:
-    """The group that shows a region the push layer redraws."""
-    kind, _, arg = name.partition(":")
-    if kind in ("curtain-log", "curtain-replica") or (kind == "timeline" and not arg):
-        return CURTAIN
-    if kind == "timeline":
-        return timeline_group(arg)
-    if kind == "stream":
-        return stream_group(arg)
-    if kind == "room":
-        return ROOM
-    raise ValueError(f"unknown region {name!r}")
-
-
-def region(name: str) -> tuple[str, str]:
-    """(group, HTML) of a region the push layer redraws; see push/coalesce.py."""
-    kind, _, arg = name.partition(":")
-    if kind == "curtain-log":
-        return CURTAIN, fragments.curtain_log(oob=True)
-    if kind == "curtain-replica":
-        return CURTAIN, fragments.curtain_replica(arg, oob=True)
-    if kind == "timeline":
-        return (timeline_group(arg) if arg else CURTAIN), fragments.timeline(arg or None, oob=True)
-    if kind == "stream":
-        return stream_group(arg), stream_update(arg)
-    if kind == "room":
-        return ROOM, room.badge(oob=True)
-    raise ValueError(f"unknown region {name!r}")
-
-
 def snapshot(group: str) -> list[str]:
     """Everything a page listening to `group` shows live, as it is now, in as many messages as
     it takes (a patched region is a message of its own): the first thing a socket gets on every
@@ -121,19 +156,19 @@ def snapshot(group: str) -> list[str]:
     if group == FOLLOW:
         return [follow.marker(oob=True)]
     if group == CURTAIN:
-        return [fragments.curtain_log(oob=True) + fragments.curtain_replicas(oob=True), patch_snapshot("timeline:")]
+        return [fragments.curtain_log(oob=True) + fragments.curtain_replicas(oob=True), patch_snapshot(timeline())]
     if group.startswith(STREAM_PREFIX):
         stream = group.removeprefix(STREAM_PREFIX)
         # And the panes' verdicts (demos/verdicts.py), swapped in by id.
         return _stream_snapshot(stream) + ([html] if (html := verdicts.fragment(stream)) else [])
     if group.startswith(TIMELINE_PREFIX):
-        return [patch_snapshot(f"timeline:{group.removeprefix(TIMELINE_PREFIX)}")]
+        return [patch_snapshot(timeline(group.removeprefix(TIMELINE_PREFIX)))]
     return []
 
 
 def _stream_snapshot(stream: str) -> list[str]:
-    if patched(f"stream:{stream}"):
-        return [patch_snapshot(f"stream:{stream}")]
+    if (region := Region("stream", stream)).patched:
+        return [patch_snapshot(region)]
     if not live_list(stream):
         return [html] if (html := stream_update(stream)) else []
     # The number first: a frame pushed while the list renders is in it, or comes after.
@@ -141,6 +176,6 @@ def _stream_snapshot(stream: str) -> list[str]:
     return [stream_update(stream) + live.seq_marker(stream, seq)]
 
 
-def timeline_regions(streams) -> list[str]:
+def timeline_regions(streams) -> list[Region]:
     """The curtain's timeline (every stream) and each stream's own."""
-    return ["timeline:", *(f"timeline:{s}" for s in sorted(set(streams)))]
+    return [timeline(), *(timeline(s) for s in sorted(set(streams)))]

@@ -10,8 +10,12 @@ from . import regions
 def region(request, name: str):
     """The region `name` as it is now, numbered (push/patch.py): what static/showcase/patch.js
     starts again from when a patch does not apply to what it shows."""
-    if not regions.patched(name):
+    try:
+        region = regions.Region.parse(name)
+    except ValueError:
+        raise Http404("No such region.") from None
+    if not region.patched:
         raise Http404("No such region.")
-    response = HttpResponse(regions.patch_snapshot(name))
+    response = HttpResponse(regions.patch_snapshot(region))
     response["Cache-Control"] = "no-store"
     return response

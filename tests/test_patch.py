@@ -230,7 +230,7 @@ def test_any_change_to_lanes_of_marks_is_patched_exactly(seed):
 def test_the_demos_regions_patch_item_by_item(slug, redis_server):
     ensure_replicas()
     demo = registry.get(slug)
-    assert regions.patched(f"stream:{slug}")
+    assert regions.stream(slug).patched
     factories.lag(delay_ms=0, jitter_ms=0, failure_rate=0, reorder=False)
     # The AP side shows the writes it took (its own kind, its own prefix on the form's key).
     extra = (lambda: {"kind": "cap.ap", "key": f"ap-{factories.key()}"}) if slug == "cap" else dict
@@ -264,7 +264,7 @@ def test_a_socket_starts_from_the_whole_region_then_gets_numbered_patches(redis_
         sent = await receive_until(comm, question.key)
         assert f'data-base="{seq}" data-seq="{seq + 1}"' in sent
         assert "&lt;b&gt;where&lt;/b&gt;" in sent and "<b>" not in sent
-        again = await database_sync_to_async(regions.patch_snapshot)("stream:consistent-prefix")
+        again = await database_sync_to_async(regions.patch_snapshot)(regions.stream("consistent-prefix"))
         assert f'data-seq="{seq + 1}"' in again and "data-base" not in again  # nothing new: the same number
         await comm.disconnect()
 
@@ -278,13 +278,13 @@ def test_numbers_of_a_redis_that_lost_its_data_come_in_a_new_epoch(redis_server)
     ensure_replicas()
     factories.lag(delay_ms=0, jitter_ms=0, failure_rate=0, reorder=False)
     factories.write("Q: before", stream="consistent-prefix")
-    first = regions.patch_snapshot("stream:consistent-prefix")
+    first = regions.patch_snapshot(regions.stream("consistent-prefix"))
     before = live.next_seq("push")
     epoch = re.search(r'data-epoch="(\d+)"', first).group(1)
     assert epoch == before.epoch and before.number >= 1
     redis_client().flushall()  # what a restart without persistence leaves
     factories.write("Q: after", stream="consistent-prefix")
-    again = regions.patch_snapshot("stream:consistent-prefix")
+    again = regions.patch_snapshot(regions.stream("consistent-prefix"))
     assert re.search(r'data-seq="1" data-epoch="(\d+)"', again).group(1) != epoch
     after = live.next_seq("push")
     assert after.number == 1 and after.epoch != before.epoch

@@ -173,3 +173,21 @@ def test_an_applied_write_pushes_its_one_item_numbered_not_the_whole_list():
         await comm.disconnect()
 
     async_to_sync(run)()
+
+
+def test_a_region_is_a_value_whose_name_parses_back_to_it():
+    from push import regions
+
+    built = [regions.CURTAIN_LOG, regions.ROOM_BADGE, regions.curtain_replica("fast"), regions.timeline()]
+    built += [regions.timeline("push"), regions.stream("consistent-prefix")]
+    assert [regions.Region.parse(r.name) for r in built] == built
+    assert [r.name for r in built[:4]] == ["curtain-log", "room", "curtain-replica:fast", "timeline:"]
+    assert regions.timeline("push").group == "timeline.push" and regions.timeline().group == "curtain"
+    for name in ("nonsense", "room:extra", "curtain-log:x", ""):
+        with pytest.raises(ValueError):
+            regions.Region.parse(name)
+
+
+@pytest.mark.django_db
+def test_an_unknown_region_is_not_found(client):
+    assert client.get("/live/region/nonsense:x/").status_code == 404

@@ -215,6 +215,7 @@ def test_seen_needs_a_csrf_token():
 
 def test_redraws_are_coalesced_across_a_burst_of_changes(monkeypatch):
     from push import coalesce, watchers
+    from push.regions import Region
     from showcase.redis_client import redis_client
 
     regions = ["timeline:", "timeline:optimistic", "timeline:push"]
@@ -225,8 +226,8 @@ def test_redraws_are_coalesced_across_a_burst_of_changes(monkeypatch):
     monkeypatch.setattr(coalesce.redraw, "delay", lambda region: leading.append(region))
     monkeypatch.setattr(coalesce.redraw, "apply_async", lambda args, countdown: trailing.append(args[0]))
     for _ in range(50):
-        coalesce.changed("timeline:", "timeline:optimistic")
-    coalesce.changed("timeline:push", "timeline:optimistic")
+        coalesce.changed(Region.parse("timeline:"), Region.parse("timeline:optimistic"))
+    coalesce.changed(Region.parse("timeline:push"), Region.parse("timeline:optimistic"))
     # The first change of each region redraws at once; the burst behind it, once more at the end.
     assert sorted(leading) == regions
     assert sorted(trailing) == ["timeline:", "timeline:optimistic"]
@@ -234,12 +235,13 @@ def test_redraws_are_coalesced_across_a_burst_of_changes(monkeypatch):
     monkeypatch.setattr("push.patch.send", lambda group, html: sent.append((group, html)))
     coalesce.redraw("timeline:optimistic")  # clears its flag first: the next burst schedules again
     assert sent[0][0] == "timeline.optimistic" and 'id="timeline-optimistic"' in sent[0][1]
-    coalesce.changed("timeline:optimistic")
+    coalesce.changed(Region.parse("timeline:optimistic"))
     assert sorted(trailing) == ["timeline:", "timeline:optimistic", "timeline:optimistic"]
 
 
 def test_a_region_nobody_has_open_is_not_drawn_until_someone_opens_it(monkeypatch):
     from push import coalesce, watchers
+    from push.regions import Region
     from showcase.redis_client import redis_client
 
     redis_client().delete(
@@ -252,11 +254,11 @@ def test_a_region_nobody_has_open_is_not_drawn_until_someone_opens_it(monkeypatc
     monkeypatch.setattr(coalesce.redraw, "delay", lambda region: drawn.append(region))
     monkeypatch.setattr(coalesce.redraw, "apply_async", lambda args, countdown: drawn.append(args[0]))
     monkeypatch.setattr("push.patch.send", lambda group, html: sent.append(group))
-    coalesce.changed("timeline:pending")
+    coalesce.changed(Region.parse("timeline:pending"))
     coalesce.redraw("timeline:pending")  # one already queued when the last page closed
     assert drawn == [] and sent == []
     async_to_sync(watchers.beat)(["timeline.pending"], "a-page")
-    coalesce.changed("timeline:pending")
+    coalesce.changed(Region.parse("timeline:pending"))
     coalesce.redraw("timeline:pending")
     assert drawn == ["timeline:pending"] and sent == ["timeline.pending"]
     async_to_sync(watchers.leave)(["timeline.pending"], "a-page")
@@ -295,9 +297,9 @@ def test_a_new_mark_is_pushed_as_that_mark_alone():
     for event in events:
         applied(event, *Replica.objects.values_list("name", flat=True))
         at(event, accepted=2, **{name: 30 for name in Replica.objects.values_list("name", flat=True)})
-    before = regions.region("timeline:")[1]
+    before = regions.timeline().render()
     Event.objects.filter(pk=events[3].pk).update(seen_at=events[3].submitted_at + timedelta(milliseconds=60))
-    after = regions.region("timeline:")[1]
+    after = regions.timeline().render()
     sent = patch.diff(patch.describe(before), after)
     lane = f"tl-all-{events[3].pk}"
     assert 'data-mark="seen"' in sent and f'data-list="{lane}-m"' in sent
