@@ -4,6 +4,7 @@
 (function () {
   "use strict";
   var EVERY_MS = 2000;
+  var GATHER_MS = 500;
   var PUSH_WINDOW_MS = 1000;  // changes this soon after a frame are that frame's swaps settling
   var lastFrameAt = -Infinity;
   var lastSaidAt = -Infinity;
@@ -29,7 +30,8 @@
 
   function soon() {
     if (timer) { return; }
-    timer = setTimeout(say, Math.max(0, lastSaidAt + EVERY_MS - Date.now()));
+    // A first update waits a moment for the rest of its burst, so one sentence sums it up.
+    timer = setTimeout(say, Math.max(GATHER_MS, lastSaidAt + EVERY_MS - Date.now()));
   }
 
   // Each item by its id (a pushed copy replaces the element, not the item) and its last state.
