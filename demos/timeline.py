@@ -29,8 +29,8 @@ from store.models import Delivery, Event, LagSettings, Replica
 
 WIDTH = 960
 PAD = 16
-FONT = 16
-CHAR_W = FONT * 0.6  # a generous average advance, so labels never collide in practice
+FONT = 17  # a label's size in the picture's units (conference.css), 21 px on a 1280 px projector
+CHAR_W = FONT * 0.64  # a generous average advance (bold on the projector), so labels never collide
 AXIS_H = 34
 TITLE_H = 26
 BAR_H = 14
@@ -40,6 +40,8 @@ LABEL_GAP = 10
 TITLE_CHARS = 64
 LADDER = (1, 1.5, 2, 3, 4, 5, 6, 8)  # the axis's scale is one of these times a power of ten
 MARGIN_MS = 200  # accept, push and first render on top of the lag itself
+# Each kind of mark says itself with a symbol as well as its colour (and the label's word).
+SYMBOLS = {"submitted": "○", "accepted": "◐", "applied": "✓", "rejected": "✗", "pushed": "➜", "seen": "◉"}
 
 
 @dataclass
@@ -55,7 +57,7 @@ class Mark:
 
     @property
     def label(self) -> str:
-        return f"{self.name} {self.ms} ms"
+        return f"{SYMBOLS[self.kind]} {self.name} {self.ms} ms"
 
     @property
     def key(self) -> str:
@@ -135,7 +137,7 @@ def lane_for(event: Event, deliveries: list[Delivery], now: datetime) -> Lane:
         if d.state == Delivery.REJECTED:
             marks.append(Mark("rejected", f"{d.replica_id} rejected", _ms(t0, d.applied_at), d.replica_id))
         else:
-            marks.append(Mark("applied", d.replica_id, _ms(t0, d.applied_at), d.replica_id))
+            marks.append(Mark("applied", f"{d.replica_id} applied", _ms(t0, d.applied_at), d.replica_id))
     pushed = [d.pushed_at for d in deliveries if d.pushed_at]
     if pushed:
         marks.append(Mark("pushed", "pushed", _ms(t0, min(pushed))))

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from demos import registry, rehearsal
+from tests.a11y import MINIMUM_PX, POINT_PX, point_sizes, text_sizes
 from tests.conftest import staff_login
 
 pytestmark = pytest.mark.browser
@@ -124,6 +125,13 @@ def test_presenter_mode_shows_form_panes_and_badge_without_scrolling(fresh, pres
     for pane in demo.panes:
         expect(page.locator(f'[{markup.pane}="{pane}"] {markup.item}').first).to_be_visible(timeout=15_000)
     page.evaluate("window.scrollTo(0, 0)")
+    # Readable from the back row (issue 25): the type scales with the screen, so 1920 px wide
+    # holds 1.5x what 1280 does.
+    scale = width / 1280
+    small = [s for s in text_sizes(page) if s["size"] < MINIMUM_PX * scale - 0.5]
+    assert not small, f"text under {MINIMUM_PX * scale:.0f} px at {width}x{height}: {small[:5]}"
+    weak = [p for p in point_sizes(page) if p["size"] < POINT_PX * scale - 0.5]
+    assert not weak, f"what carries the point under {POINT_PX * scale:.0f} px at {width}x{height}: {weak[:5]}"
     for selector in [*write_parts(page, markup), "[data-lag-badge]", "#room"]:
         assert on_screen(page, selector), f"{selector} is below the fold at {width}x{height}"
     for pane in demo.panes:
