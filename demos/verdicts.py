@@ -27,7 +27,7 @@ WORDS = {
     OK: ("✔", "holds"),
     VIOLATION: ("✖", "violated"),
     UNKNOWN: ("?", "unknown"),
-    PENDING: ("…", "not judged yet"),
+    PENDING: ("…", "pending"),
 }
 
 

@@ -11,7 +11,7 @@ from tests.conftest import staff_login
 pytestmark = pytest.mark.browser
 
 STAFF_USER = "a11y-staff"
-PAGES = ["/", *(f"/demos/{d.slug}/" for d in registry.live()), "/curtain/", "/control/", "/join/"]
+PAGES = ["/", *(f"/demos/{d.slug}/" for d in registry.live()), "/curtain/", "/control/", "/join/", "/runs/"]
 # (viewport, staff session, presenter mode): a phone is the audience's, except on the control panel.
 MODES = {
     "desktop": ((1280, 900), True, False),
@@ -120,7 +120,7 @@ def test_pushed_updates_are_summed_up_politely_for_screen_readers(fresh, new_pag
     for n in range(3):
         fresh.client().write(f"announced {n}", stream="push")
     fresh.lag(heal=True)
-    page.wait_for_function("window.__said.join(' ').includes('new item')", timeout=15_000)
+    page.wait_for_function("() => window.__said.join(' ').includes('new item')", timeout=15_000)
     page.wait_for_function(
         """() => window.__said.reduce(
           (n, said) => n + Number((said.match(/(\\d+) new item/) || [0, 0])[1]), 0) >= 3""",
