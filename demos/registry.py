@@ -53,6 +53,8 @@ class Demo:
     # HTML for the starter's own pages after a business process of theirs moved on: (process) -> HTML.
     progressed: Callable[..., str] | None = None
     examples: tuple[str, ...] = ()  # seeded into the demo's stream of the log
+    # False: the page shows only what its own controls write (baseball's game), nothing seeded.
+    seeded: bool = True
     scenario: Scenario | None = None
     snippets: Callable[[], list[Snippet]] = field(default=lambda: [])  # the trick's key code
     script: str = ""  # the trick's browser half, a path under static/

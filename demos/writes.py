@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import OperationalError
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -97,3 +98,13 @@ def form_context(request, url_name: str, outcome: Outcome | None = None, **extra
     elif outcome is not None:
         context["accepted"] = outcome.event
     return context
+
+
+def form_html(request, url_name: str, outcome: Outcome | None = None, **extra) -> str:
+    """The write form (demos/_write_form.html) as it answers `outcome`."""
+    return render_to_string("demos/_write_form.html", form_context(request, url_name, outcome, **extra), request)
+
+
+def answer(request, url_name: str, outcome: Outcome, **extra) -> HttpResponse:
+    """The answer to a write whose page swaps in the form alone: the form, with the write's status."""
+    return response(form_html(request, url_name, outcome, **extra), outcome)

@@ -1,16 +1,16 @@
 """Unit tests of the read strategies behind the read-your-writes trick."""
 
 import random
-import threading
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.db import connection, connections
+from django.db import connection
 
 from demos import reads
 from store import projector
 from store.data import ensure_replicas
 from tests import factories
+from tests.helpers import thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 STREAM = "read-your-writes"
@@ -82,23 +82,6 @@ def test_wait_does_not_stop_at_a_gap_of_an_as_it_arrives_replica():
     assert async_to_sync(reads.wait_for_token)("arrival", second.pk, 2.0) < 2000
 
 
-def in_another_thread(work, bound_s: float = 1.0) -> threading.Thread:
-    """Run `work` on its own database connection; wait for it at most `bound_s`.
-
-    A snapshot that keeps writers out (SQLite) makes the work wait until the read is over."""
-
-    def run():
-        try:
-            work()
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(bound_s)
-    return thread
-
-
 @pytest.mark.parametrize("ordered", [True, False], ids=["ordered", "as-it-arrives"])
 def test_an_apply_landing_between_the_queries_never_hides_my_write(ordered):
     factories.replica("probe", ordered=ordered)
@@ -108,7 +91,7 @@ def test_an_apply_landing_between_the_queries_never_hides_my_write(ordered):
     def apply_after_the_items_query(execute, sql, params, many, context):
         result = execute(sql, params, many, context)
         if "store_delivery" in sql and not threads:
-            threads.append(in_another_thread(lambda: projector.apply("probe", mine.pk)))
+            threads.append(thread(lambda: projector.apply("probe", mine.pk), bound_s=1.0))
         return result
 
     with connection.execute_wrapper(apply_after_the_items_query):
@@ -130,7 +113,7 @@ def test_the_writer_sees_every_own_write_at_every_read_while_applies_land(ordere
         for position in positions:
             projector.apply("probe", position)
 
-    applier = in_another_thread(apply_all, bound_s=0)
+    applier = thread(apply_all, bound_s=0)
     count = 0
     while applier.is_alive() or count < 20:
         read = reads.read_your_writes(random.choice(["merge", "wait"]), "probe", STREAM, "me", token)

@@ -147,6 +147,7 @@ DEMO = registry.register(
         script=SCRIPT,
         rehearsal=checks.baseball,
         panes=tuple(scoreboard.GUARANTEES),
+        seeded=False,  # the page shows the game Play writes, and nothing else
         # Play writes the whole game; each reader lists the scores it read, newest first.
         markup=registry.Markup(write="[data-play]", pane="data-guarantee", item="[data-history] > li", lead="strong"),
         checked=histories.CHECKED,

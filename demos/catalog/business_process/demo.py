@@ -102,9 +102,7 @@ def order(request):
     started = time.monotonic()
     placed, error, status = checkout(request, "t")
     outcome = writes.Outcome(error=error, status=status)
-    html = render_to_string(
-        "demos/_write_form.html", writes.form_context(request, "bp-order", outcome, **FORM), request
-    )
+    html = writes.form_html(request, "bp-order", outcome, **FORM)
     if placed:
         waited = round((time.monotonic() - started) * 1000)
         html += render_to_string(f"{TEMPLATE}#card-new", {"c": {**card(placed), "waited_ms": max(waited, 1)}})

@@ -179,8 +179,7 @@ def ap_write(request):
     started, invoke = time.monotonic(), history.now()
     event, error, status = propose(request, AP)
     outcome = writes.Outcome(event=event, error=error, status=status)
-    context = writes.form_context(request, "cap-ap", outcome, **FORM)
-    html = render_to_string("demos/_write_form.html", context, request)
+    html = writes.form_html(request, "cap-ap", outcome, **FORM)
     if event:
         who = history.who(request.session.session_key)
         history.record(SLUG, history.write("ap", who, invoke, client_key(event), event.text, event.pk))

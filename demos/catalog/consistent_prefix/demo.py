@@ -38,8 +38,7 @@ def page(request):
 @require_POST
 def write(request):
     outcome = writes.accept(request, SLUG, kind="post.added")
-    form = writes.form_context(request, "prefix-write", outcome, **FORM)
-    return writes.response(render_to_string("demos/_write_form.html", form, request), outcome)
+    return writes.answer(request, "prefix-write", outcome, **FORM)
 
 
 def pushed() -> str:

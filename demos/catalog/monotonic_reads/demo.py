@@ -1,7 +1,6 @@
 """Monotonic reads: once you have seen something, a later read never shows you less."""
 
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
@@ -36,8 +35,7 @@ def page(request):
 @require_POST
 def write(request):
     outcome = writes.accept(request, SLUG)
-    html = render_to_string("demos/_write_form.html", writes.form_context(request, "monotonic-write", outcome), request)
-    return writes.response(html, outcome)
+    return writes.answer(request, "monotonic-write", outcome)
 
 
 @require_GET

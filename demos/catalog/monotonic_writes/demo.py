@@ -42,8 +42,7 @@ def write(request):
     to apply a session's writes in the order they were made."""
     session = session_ref(request.session.session_key)
     outcome = writes.accept(request, SLUG, kind=KIND, extra=lambda key: {"after": listing.after_of(session, key)})
-    form = writes.form_context(request, "monotonic-writes-write", outcome, **FORM)
-    return writes.response(render_to_string("demos/_write_form.html", form, request), outcome)
+    return writes.answer(request, "monotonic-writes-write", outcome, **FORM)
 
 
 def pushed() -> str:

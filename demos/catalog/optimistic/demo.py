@@ -36,8 +36,7 @@ def page(request):
 @require_POST
 def write(request):
     outcome = writes.accept(request, SLUG)
-    form = writes.form_context(request, "optimistic-write", outcome)
-    html = render_to_string("demos/_write_form.html", form, request)
+    html = writes.form_html(request, "optimistic-write", outcome)
     if outcome.event:
         # The naive side starts its spinner and polls until the worker has applied the write.
         naive = {**lists(), "waiting_key": outcome.event.key, "oob": True}

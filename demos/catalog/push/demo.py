@@ -36,8 +36,7 @@ def page(request):
 @require_POST
 def write(request):
     outcome = writes.accept(request, SLUG)
-    html = render_to_string("demos/_write_form.html", form_context(request, "push-write", outcome), request)
-    return writes.response(html, outcome)
+    return writes.answer(request, "push-write", outcome)
 
 
 @require_GET
