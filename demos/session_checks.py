@@ -10,6 +10,7 @@ covers the log only from its oldest position on, and says nothing of older write
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from collections.abc import Callable
 
@@ -77,8 +78,10 @@ def _names(writes: dict[str, dict]) -> dict[str, str]:
 
 def judge(pane: str, guarantee: str, words: Words, session: Callable[[dict], str] | None = None):
     def judged(ops: list[dict]) -> Judged:
+        started = time.perf_counter()
         built = history_of(ops, pane, session)
         verdict = sessions.check(built, guarantee)
+        verdict.ms = (time.perf_counter() - started) * 1000
         why = ""
         if verdict.verdict == VIOLATION:
             roles: dict[str, list[SessionOp]] = {}
@@ -99,9 +102,9 @@ def checked(pane: str, label: str, promise: str, guarantee: str, words: Words, b
     return Checked(pane, label, promise, judge(pane, guarantee, words, session), broken)
 
 
-def reader(read: SessionOp) -> str:
-    """Who was served the read, in a pane's words."""
-    return "a page (pushed to every page)" if read.session == "push" else f"session {read.session}"
+def reader(read: SessionOp, what: str) -> str:
+    """`what` the pane showed (a listing) and to whom, in a pane's words."""
+    return f"a {what} pushed to every page" if read.session == "push" else f"a {what} served to session {read.session}"
 
 
 def quote(write: SessionOp) -> str:

@@ -204,7 +204,7 @@ def test_consistent_prefix_naive_shows_the_answer_before_its_question_and_the_tr
     assert result["verdict"] == "violation" and result["ops"] == 7
     assert result["why"] == (
         f"“A: Room B” (#{answer.pk}) shown without “Q: Where is the coffee?” (#{question.pk}), which the log has "
-        "before it (a page (pushed to every page)); 3 reads break it"
+        "before it, in a thread pushed to every page; 3 reads break it"
     )
 
 
@@ -240,8 +240,8 @@ def test_monotonic_writes_naive_publishes_before_the_price_and_the_trick_holds_p
     naive = results["naive"]
     assert naive["verdict"] == "violation" and naive["ops"] == 5
     assert naive["why"] == (
-        f"“publish” (#{publish.pk}) applied without “price 40” (#{price.pk}), which its session wrote first "
-        "(a page (pushed to every page))"
+        f"“publish” (#{publish.pk}) applied without “price 40” (#{price.pk}), which its session wrote first, "
+        "in a listing pushed to every page"
     )
     page = ada.get(MW).content.decode()
     assert 'id="verdict-monotonic-writes-naive"' in page and "out of its session&#x27;s order" in page

@@ -10,8 +10,8 @@ def out_of_order(read, missed, context, writes) -> str:
     later = next((w for w in read.seen if writes[w].position > missed.position), None)
     shown = "a later post" if later is None else quote(writes[later])
     if missed.write in read.seen:
-        return f"{shown} shown ahead of {quote(missed)}, which the log has first ({reader(read)})"
-    return f"{shown} shown without {quote(missed)}, which the log has before it ({reader(read)})"
+        return f"{shown} shown ahead of {quote(missed)}, which the log has first, in {reader(read, 'thread')}"
+    return f"{shown} shown without {quote(missed)}, which the log has before it, in {reader(read, 'thread')}"
 
 
 CHECKED = tuple(

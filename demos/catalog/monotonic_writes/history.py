@@ -8,7 +8,8 @@ from demos.session_checks import checked, quote, reader
 
 
 def overtaken(read, missed, later, writes) -> str:
-    return f"{quote(later)} applied without {quote(missed)}, which its session wrote first ({reader(read)})"
+    listing = reader(read, "listing")
+    return f"{quote(later)} applied without {quote(missed)}, which its session wrote first, in {listing}"
 
 
 CHECKED = tuple(
