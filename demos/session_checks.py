@@ -18,7 +18,7 @@ from checker import sessions
 from checker.sessions import SessionOp
 from checker.verdict import VIOLATION
 
-from . import history
+from . import history, writes
 from .reads import LIMIT, Item
 from .verdicts import Checked, Judged
 
@@ -34,9 +34,15 @@ def floor_of(items: list[Item], cut: int = LIMIT) -> int:
     return min(item.position for item in items) if len(items) >= cut else 0
 
 
-def written(session_key: str | None, invoke: float, event) -> dict:
-    """A write the server answered 202, with its place in the log."""
-    return history.write(WRITES, history.who(session_key), invoke, event.key, event.text, event.pk)
+def accept(request, slug: str, **kwargs) -> writes.Outcome:
+    """writes.accept, and the write in the run's history once it is answered 202, with its place
+    in the log."""
+    invoke = history.now()
+    outcome = writes.accept(request, slug, **kwargs)
+    if event := outcome.event:
+        who = history.who(request.session.session_key)
+        history.record(slug, history.write(WRITES, who, invoke, event.key, event.text, event.pk))
+    return outcome
 
 
 def listed(pane: str, session: str, invoke: float, items: list[Item], floor: int | None = None, **extra) -> dict:

@@ -45,10 +45,7 @@ def page(request):
 
 @require_POST
 def write(request):
-    invoke = history.now()
-    outcome = writes.accept(request, SLUG, kind="post.added")
-    if outcome.event:
-        history.record(SLUG, session_checks.written(request.session.session_key, invoke, outcome.event))
+    outcome = session_checks.accept(request, SLUG, kind="post.added")
     form = writes.form_context(request, "prefix-write", outcome, **FORM)
     return writes.response(render_to_string("demos/_write_form.html", form, request), outcome)
 

@@ -36,10 +36,7 @@ def page(request):
 
 @require_POST
 def write(request):
-    invoke = history.now()
-    outcome = writes.accept(request, SLUG)
-    if outcome.event:
-        history.record(SLUG, session_checks.written(request.session.session_key, invoke, outcome.event))
+    outcome = session_checks.accept(request, SLUG)
     html = render_to_string("demos/_write_form.html", writes.form_context(request, "monotonic-write", outcome), request)
     return writes.response(html, outcome)
 

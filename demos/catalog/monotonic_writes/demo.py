@@ -49,10 +49,10 @@ def page(request):
 def write(request):
     """Every write carries the position of its session's write before it: what a replica needs
     to apply a session's writes in the order they were made."""
-    invoke, session = history.now(), session_ref(request.session.session_key)
-    outcome = writes.accept(request, SLUG, kind=KIND, extra=lambda key: {"after": listing.after_of(session, key)})
-    if outcome.event:
-        history.record(SLUG, session_checks.written(request.session.session_key, invoke, outcome.event))
+    session = session_ref(request.session.session_key)
+    outcome = session_checks.accept(
+        request, SLUG, kind=KIND, extra=lambda key: {"after": listing.after_of(session, key)}
+    )
     form = writes.form_context(request, "monotonic-writes-write", outcome, **FORM)
     return writes.response(render_to_string("demos/_write_form.html", form, request), outcome)
 
