@@ -3,10 +3,11 @@ replicated data", over a history of sessions, plus consistent prefix and bounded
 
 A history is a list of `SessionOp`: each write has an id and, once the system ordered it, a
 position (the event log's); each read lists the ids of the writes it reflected, in the order it
-showed them, oldest first. Times are the server's clock in seconds. "Before" is real time: a
-write is a session's earlier write when it completed before the later operation was invoked. A
-write that never completed may or may not have happened, so no guarantee requires it; a read
-that never completed showed nothing and is left out.
+showed them, oldest first; a read of a window of the log (the newest N) has a floor, the lowest
+position it covers, and says nothing of writes placed before it. Times are the server's clock in
+seconds. "Before" is real time: a write is a session's earlier write when it completed before
+the later operation was invoked. A write that never completed may or may not have happened, so no
+guarantee requires it; a read that never completed showed nothing and is left out.
 
 - read your writes: a read reflects every earlier write of its own session;
 - monotonic reads: a read reflects every write that an earlier read of its session reflected;
@@ -39,6 +40,7 @@ class SessionOp:
     position: int | None = None  # a write's place in the system's order, once it has one
     seen: tuple[str, ...] = ()  # a read: the writes it reflected, oldest first
     line: int = 0
+    floor: int = 0  # a read: the lowest position it covers (a list cut at its length); 0: all
 
     @property
     def end(self) -> float:
@@ -47,7 +49,11 @@ class SessionOp:
     def describe(self) -> str:
         if self.kind == "write":
             return f"write {self.write}" + ("" if self.position is None else f" (#{self.position})")
-        return "read [" + ", ".join(self.seen) + "]"
+        return "read [" + ", ".join(self.seen) + "]" + (f" from #{self.floor}" if self.floor else "")
+
+    def covers(self, write: SessionOp) -> bool:
+        """Whether this read's window reaches `write` (one without a position: always)."""
+        return write.position is None or write.position >= self.floor
 
     def where(self, clock: str = "s") -> str:
         end = "never answered" if self.complete is None else f"{self.complete:.3f} s"
@@ -76,6 +82,7 @@ def operations(rows: list[dict]) -> list[SessionOp]:
                 number, str(row["session"]), kind, float(row["invoke"]),
                 None if row.get("complete") is None else float(row["complete"]),
                 row.get("write"), row.get("position"), tuple(row.get("seen") or ()), row.get("line", number + 1),
+                int(row.get("floor") or 0),
             )
         )  # fmt: skip
     writes = {op.write for op in ops if op.kind == "write"}
@@ -91,7 +98,8 @@ def operations(rows: list[dict]) -> list[SessionOp]:
 def load(lines) -> list[SessionOp]:
     """The app's session histories: one JSON object per line, e.g.
     {"session": "s1", "kind": "write", "write": "w7", "position": 7, "invoke": 1.25, "complete": 1.31}
-    {"session": "s2", "kind": "read", "seen": ["w1", "w7"], "invoke": 1.40, "complete": 1.42}"""
+    {"session": "s2", "kind": "read", "seen": ["w1", "w7"], "invoke": 1.40, "complete": 1.42}
+    (a read may add "floor": the lowest position its window covers)"""
     rows = []
     for number, line in enumerate(lines, 1):
         if line.strip():
@@ -121,7 +129,7 @@ class _Index:
 def _first_missing(required: dict[str, tuple], read: SessionOp, index: _Index):
     """The earliest-completed write in `required` (id -> context) that `read` does not reflect."""
     seen = set(read.seen)
-    missing = [w for w in required if w not in seen]
+    missing = [w for w in required if w not in seen and read.covers(index.writes[w])]
     if not missing:
         return None
     write = min(missing, key=lambda w: index.writes[w].end)
@@ -171,7 +179,7 @@ def _consistent_prefix(index: _Index, bound: float | None):
     order = sorted((w for w in index.writes.values() if w.position is not None), key=lambda w: w.position)
     for read in index.reads:
         shown = list(read.seen)
-        expected = [w.write for w in order[: len(shown)]]
+        expected = [w.write for w in order if read.covers(w)][: len(shown)]
         if shown == expected:
             continue
         seen = set(shown)

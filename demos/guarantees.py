@@ -104,12 +104,17 @@ class Thread:
     posts: list[Post]  # newest first
     waiting_for: int = 0  # the earliest position not yet arrived; later ones are buffered
     buffered: int = 0
+    floor: int = 0  # the window's oldest position when the log has more (0: the whole stream)
 
 
 def _thread(replica: str, stream: str, limit: int) -> tuple[list[Event], dict[int, Delivery]]:
     events = list(Event.objects.filter(stream=stream).order_by("-id")[:limit])[::-1]
     deliveries = Delivery.objects.filter(replica_id=replica, event__in=events).select_related("event")
     return events, {d.event_id: d for d in deliveries}
+
+
+def _floor(events: list[Event], limit: int) -> int:
+    return events[0].pk if events and len(events) >= limit else 0
 
 
 def _previous(events: list[Event]) -> dict[int, int]:
@@ -125,7 +130,7 @@ def as_arrived(replica: str, stream: str, limit: int = LIMIT) -> Thread:
     arrived = sorted(
         (d for d in deliveries.values() if d.state != Delivery.QUEUED), key=lambda d: d.apply_seq or 0, reverse=True
     )
-    return Thread([Post(_item(d), after[d.event_id]) for d in arrived])
+    return Thread([Post(_item(d), after[d.event_id]) for d in arrived], floor=_floor(events, limit))
 
 
 def in_log_order(replica: str, stream: str, limit: int = LIMIT) -> Thread:
@@ -142,6 +147,6 @@ def in_log_order(replica: str, stream: str, limit: int = LIMIT) -> Thread:
         if delivery.state == Delivery.QUEUED:
             later = [deliveries.get(e.pk) for e in events[i + 1 :]]
             buffered = sum(1 for d in later if d is not None and d.state != Delivery.QUEUED)
-            return Thread(shown[::-1], waiting_for=event.pk, buffered=buffered)
+            return Thread(shown[::-1], waiting_for=event.pk, buffered=buffered, floor=_floor(events, limit))
         shown.append(Post(_item(delivery), after[event.pk]))
-    return Thread(shown[::-1])
+    return Thread(shown[::-1], floor=_floor(events, limit))

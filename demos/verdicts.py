@@ -146,7 +146,7 @@ def shown(slug: str, summary: dict | None, check: Checked | None = None) -> dict
     if verdict == OK:
         sentence = f"{ops} — {summary['promise']}"
     elif verdict == VIOLATION:
-        sentence = f"{summary['broken']} — {summary['why']}"
+        sentence = f"{summary['broken']} — {summary['why']} ({ops} checked)"
     elif verdict == UNKNOWN:
         sentence = f"{ops} — unknown: {summary['why']}"
     else:

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import wait_until
-from tests.helpers import write
+from tests.helpers import write, write_accepted
 from tests.test_browser_cap import queued_in_cluster
 
 pytestmark = pytest.mark.browser
@@ -93,3 +93,37 @@ def test_baseball_readers_each_keep_their_guarantee_by_the_checkers_verdict(fres
     eventual = page.locator('[data-guarantee="eventual"] [data-verdict]')
     expect(eventual).to_have_attribute("data-verdict", re.compile("^(ok|violation)$"), timeout=20_000)
     shoot(page, "baseball")
+
+
+def test_monotonic_writes_the_checker_finds_naive_out_of_order_and_the_trick_in_order(fresh, new_page):
+    # "price 40" is due in 6 s; then the lag drops, so the "publish" written after it lands first.
+    fresh.lag(delay_ms=6000, jitter_ms=0)
+    page = new_page("/demos/monotonic-writes/", width=1280, height=800)
+    write_accepted(page, "price 40")
+    fresh.lag(delay_ms=0, jitter_ms=0)
+    write_accepted(page, "publish")
+    naive = page.locator('[data-pane="naive"] [data-verdict]')
+    trick = page.locator('[data-pane="trick"] [data-verdict]')
+    expect(naive).to_have_attribute("data-verdict", "violation", timeout=20_000)
+    expect(naive).to_contain_text("out of its session's order")
+    expect(naive).to_contain_text("“publish”")
+    expect(naive).to_contain_text("applied without “price 40”")
+    expect(naive.locator(".verdict-symbol")).to_have_text("✖")
+    # The price arrives: the trick releases both in the session's order, and keeps the guarantee.
+    expect(page.locator("#mw-trick [data-price]")).to_have_attribute("data-price", "40", timeout=30_000)
+    expect(trick).to_have_attribute("data-verdict", "ok", timeout=20_000)
+    expect(trick).to_contain_text("in each session's order")
+    expect(trick.locator(".verdict-symbol")).to_have_text("✔")
+    assert int(trick.get_attribute("data-checked-ops")) >= 4  # two writes, the listings it showed
+    assert int(naive.get_attribute("data-checked-ops")) >= 4
+    shoot(page, "monotonic-writes")
+    link = naive.locator("[data-verdict-diagram]")
+    with page.context.expect_page() as opened:
+        link.click()
+    diagram = opened.value
+    diagram.wait_for_load_state()
+    assert diagram.evaluate("document.contentType") == "image/svg+xml"
+    assert "“publish”" in diagram.locator("svg").text_content()
+    diagram.set_viewport_size({"width": 1280, "height": 800})
+    shoot(diagram, "monotonic-writes-diagram")
+    assert not page.errors

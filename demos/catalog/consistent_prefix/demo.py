@@ -5,10 +5,11 @@ from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
-from demos import code, guarantees, registry, writes
+from demos import code, guarantees, history, registry, session_checks, writes
 from demos.fragments import timeline
 from demos.scenario import Scenario, lag
 
+from . import history as histories
 from . import rehearsal as checks
 
 SLUG = "consistent-prefix"
@@ -19,8 +20,15 @@ TEMPLATE = "demos/consistent_prefix.html"
 FORM = {"button": "Post", "placeholder": "Ask or answer…", "label": "Your post"}
 
 
-def threads() -> dict:
-    return {"naive": guarantees.as_arrived(REPLICA, SLUG), "trick": guarantees.in_log_order(REPLICA, SLUG)}
+def threads(session: str) -> dict:
+    """Both panes' threads, and what each showed, in its order, in the history the checker judges."""
+    invoke = history.now()
+    shown = {"naive": guarantees.as_arrived(REPLICA, SLUG), "trick": guarantees.in_log_order(REPLICA, SLUG)}
+    posts = {pane: [post.item for post in thread.posts] for pane, thread in shown.items()}
+    history.record(
+        SLUG, *(session_checks.listed(pane, session, invoke, posts[pane], t.floor) for pane, t in shown.items())
+    )
+    return shown
 
 
 @require_GET
@@ -29,7 +37,7 @@ def page(request):
         "demo": DEMO,
         "timeline": timeline(SLUG),
         "replica": REPLICA,
-        **threads(),
+        **threads(history.who(request.session.session_key)),
         **writes.form_context(request, "prefix-write", **FORM),
     }
     return render(request, TEMPLATE, context)
@@ -37,13 +45,13 @@ def page(request):
 
 @require_POST
 def write(request):
-    outcome = writes.accept(request, SLUG, kind="post.added")
+    outcome = session_checks.accept(request, SLUG, kind="post.added")
     return writes.answer(request, "prefix-write", outcome, **FORM)
 
 
 def pushed() -> str:
     """After the replica applied a post: both threads, for every viewer."""
-    return render_to_string(f"{TEMPLATE}#threads", {**threads(), "oob": True})
+    return render_to_string(f"{TEMPLATE}#threads", {**threads("push"), "oob": True})
 
 
 DEMO = registry.register(
@@ -72,5 +80,6 @@ DEMO = registry.register(
         snippets=lambda: [code.python(guarantees.in_log_order), code.python(pushed)],
         script=SCRIPT,
         rehearsal=checks.consistent_prefix,
+        checked=histories.CHECKED,
     )
 )

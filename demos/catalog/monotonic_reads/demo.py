@@ -4,10 +4,11 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
-from demos import code, guarantees, news, registry, writes
+from demos import code, guarantees, history, news, registry, session_checks, writes
 from demos.fragments import timeline
 from demos.scenario import Scenario, lag
 
+from . import history as histories
 from . import rehearsal as checks
 
 SLUG = "monotonic-reads"
@@ -34,15 +35,16 @@ def page(request):
 
 @require_POST
 def write(request):
-    outcome = writes.accept(request, SLUG)
+    outcome = session_checks.accept(request, SLUG)
     return writes.answer(request, "monotonic-write", outcome)
 
 
 @require_GET
 def naive(request):
     """The `turn`-th read of the page: the next replica in turn, however stale."""
-    turn = _number(request, "turn")
+    turn, invoke = _number(request, "turn"), history.now()
     read = guarantees.round_robin(SLUG, turn)
+    served(request, "naive", invoke, read)
     return render(request, f"{TEMPLATE}#read", {"read": read, "turn": turn + 1, "pane": "naive"})
 
 
@@ -50,9 +52,17 @@ def naive(request):
 def trick(request):
     """The page sends `seen`, the highest position it has read (its session's memory), and
     keeps the answer's watermark as the next `seen`."""
-    turn, seen = _number(request, "turn"), _number(request, "seen")
+    turn, seen, invoke = _number(request, "turn"), _number(request, "seen"), history.now()
     read = guarantees.monotonic(SLUG, seen, turn)
+    served(request, "trick", invoke, read)
     return render(request, f"{TEMPLATE}#read", {"read": read, "turn": turn + 1, "pane": "trick", "seen": seen})
+
+
+def served(request, pane: str, invoke: float, read: guarantees.Turn) -> None:
+    """The read in the history the checker judges: monotonic reads are per page (the trick's
+    memory travels with the page's reads), so it names the page as well as the session."""
+    who, page = history.who(request.session.session_key), request.GET.get("page", "")[:16]
+    history.record(SLUG, session_checks.listed(pane, who, invoke, read.items, page=page))
 
 
 def pushed() -> str:
@@ -89,5 +99,6 @@ DEMO = registry.register(
         snippets=lambda: [code.python(guarantees.monotonic), code.javascript(SCRIPT, "monotonic-reads")],
         script=SCRIPT,
         rehearsal=checks.monotonic_reads,
+        checked=histories.CHECKED,
     )
 )

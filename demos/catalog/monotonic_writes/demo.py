@@ -5,11 +5,12 @@ from django.template.loader import render_to_string
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
-from demos import code, registry, writes
+from demos import code, history, registry, session_checks, writes
 from demos.fragments import timeline
 from demos.scenario import Scenario, lag
 from store.log import session_ref
 
+from . import history as histories
 from . import listing
 from . import rehearsal as checks
 from .listing import REPLICA, SLUG
@@ -20,8 +21,16 @@ KIND = "listing.changed"
 FORM = {"button": "Send", "placeholder": "price 40 · publish · a note", "label": "Your change to the listing"}
 
 
-def listings() -> dict:
-    return {"naive": listing.as_arrived(), "trick": listing.in_session_order()}
+def listings(session: str) -> dict:
+    """Both panes' listings, and the writes each had applied (not those held back), in the history
+    the checker judges."""
+    invoke = history.now()
+    shown = {"naive": listing.as_arrived(), "trick": listing.in_session_order()}
+    applied = {pane: [w.item for w in each.writes if not w.held] for pane, each in shown.items()}
+    history.record(
+        SLUG, *(session_checks.listed(pane, session, invoke, applied[pane], each.floor) for pane, each in shown.items())
+    )
+    return shown
 
 
 @require_GET
@@ -30,7 +39,7 @@ def page(request):
         "demo": DEMO,
         "timeline": timeline(SLUG),
         "replica": REPLICA,
-        **listings(),
+        **listings(history.who(request.session.session_key)),
         **writes.form_context(request, "monotonic-writes-write", **FORM),
     }
     return render(request, TEMPLATE, context)
@@ -41,13 +50,15 @@ def write(request):
     """Every write carries the position of its session's write before it: what a replica needs
     to apply a session's writes in the order they were made."""
     session = session_ref(request.session.session_key)
-    outcome = writes.accept(request, SLUG, kind=KIND, extra=lambda key: {"after": listing.after_of(session, key)})
+    outcome = session_checks.accept(
+        request, SLUG, kind=KIND, extra=lambda key: {"after": listing.after_of(session, key)}
+    )
     return writes.answer(request, "monotonic-writes-write", outcome, **FORM)
 
 
 def pushed() -> str:
     """After the replica applied a write: both listings, for every viewer."""
-    return render_to_string(f"{TEMPLATE}#listings", {**listings(), "oob": True})
+    return render_to_string(f"{TEMPLATE}#listings", {**listings("push"), "oob": True})
 
 
 DEMO = registry.register(
@@ -76,5 +87,6 @@ DEMO = registry.register(
         snippets=lambda: [code.python(write), code.python(listing.in_session_order)],
         script=SCRIPT,
         rehearsal=checks.monotonic_writes,
+        checked=histories.CHECKED,
     )
 )

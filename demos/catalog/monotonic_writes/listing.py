@@ -39,6 +39,7 @@ class Listing:
     # Published while its session's price write, written before "publish", had not been applied.
     early: list[Write] = field(default_factory=list)
     waiting_for: list[int] = field(default_factory=list)  # positions held writes wait for
+    floor: int = 0  # the window's oldest position when the stream has more (0: all of it)
 
 
 def command(text: str) -> tuple[str, int | None]:
@@ -63,6 +64,10 @@ def _load(limit: int) -> tuple[list[Event], dict[int, Delivery]]:
     events = list(Event.objects.filter(stream=SLUG).order_by("-id")[:limit])[::-1]
     deliveries = Delivery.objects.filter(replica_id=REPLICA, event__in=events)
     return events, {d.event_id: d for d in deliveries}
+
+
+def _floor(events: list[Event], limit: int) -> int:
+    return events[0].pk if events and len(events) >= limit else 0
 
 
 def _after(event: Event, by_position: dict[int, Event]) -> int:
@@ -99,7 +104,7 @@ def as_arrived(limit: int = LIMIT) -> Listing:
         events, deliveries = _load(limit)
     by_position = {e.pk: e for e in events}
     arrived = sorted((d for d in deliveries.values() if d.state != Delivery.QUEUED), key=lambda d: d.apply_seq or 0)
-    listing, seen = Listing(), set()
+    listing, seen = Listing(floor=_floor(events, limit)), set()
     for delivery in arrived:
         event = by_position[delivery.event_id]
         write = Write(_item(event, delivery), _after(event, by_position))
@@ -116,7 +121,7 @@ def in_session_order(limit: int = LIMIT) -> Listing:
         events, deliveries = _load(limit)
     by_position = {e.pk: e for e in events}
     arrived = sorted((d for d in deliveries.values() if d.state != Delivery.QUEUED), key=lambda d: d.apply_seq or 0)
-    listing, released, held = Listing(), set(), []
+    listing, released, held = Listing(floor=_floor(events, limit)), set(), []
 
     def ready(event: Event) -> bool:
         after = _after(event, by_position)

@@ -10,6 +10,8 @@
   // Converged reads before a pane stops: one from each replica, so each is seen to agree.
   var rotation = document.querySelector("[data-rotation]");
   var ROUND = rotation ? rotation.dataset.rotation.split(" ").length : 1;
+  // This page's reads, told apart from another tab's in the history the checker judges.
+  var pageId = Math.random().toString(36).slice(2, 10);
 
   function reader(name) {
     var el = G.pane(name).querySelector("[data-reader]");
@@ -48,7 +50,7 @@
     function read() {
       if (document.hidden) { awake = false; return; }  // a hidden tab reads again when shown
       again = false;
-      fetch(url(), { headers: { "HX-Request": "true" } })
+      fetch(url() + "&page=" + pageId, { headers: { "HX-Request": "true" } })
         .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
         .then(landed)
         .catch(function () { return false; /* a failed read is retried on the next tick */ })
