@@ -191,10 +191,13 @@ class _Batch:
         self.presenting = client.get(PRESENTING_KEY) == b"1"
 
     def current(self, stream: str, t: int) -> Run | None:
-        """The demo's run still open at `t`: something happened on it within the idle gap."""
+        """The demo's run still open at `t`: something happened on it within the idle gap, and the
+        demo data was not reset since."""
         run = self.latest.get(stream)
         if run is None or to_ms(run.ended_at) < t - IDLE_GAP_MS or len(run.events) >= MAX_EVENTS:
             return None
+        if run.events and run.events[-1]["k"] == "reset":
+            return None  # the demo data was reset: what comes next is a run of its own
         return run
 
     def open_streams(self, t: int) -> list[str]:

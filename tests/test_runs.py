@@ -82,6 +82,17 @@ def test_a_new_run_begins_after_an_idle_gap_and_late_applies_join_the_run_of_the
     assert [e["key"] for e in newer.events] == ["b"]
 
 
+def test_a_reset_ends_every_open_run_and_the_next_write_starts_one_of_its_own():
+    t = recorder.now_ms()
+    recorder.record(entry(t, "accepted", pos=1, key="a"), {"t": t + 1, "k": "reset"})
+    recorder.flush()  # the next write comes in another flush, as it would after a reset
+    recorder.record(entry(t + 2, "accepted", pos=1, key="b"))
+    recorder.flush()
+    before, after = Run.objects.order_by("started_at")
+    assert [e["k"] for e in before.events] == ["accepted", "reset"]
+    assert [e["key"] for e in after.events] == ["b"]
+
+
 def test_a_lag_change_goes_into_every_open_run_and_a_new_run_starts_with_it():
     t = recorder.now_ms()
     paused = {**lag.describe(), "paused": True}
