@@ -110,21 +110,24 @@ def rehearse(
     every delay is drawn from it; `at_preset`, each demo runs at its scenario's lag."""
     demos = [d for d in registry.live() if d.scenario and (not slugs or d.slug in slugs)]
     reports = []
-    with lag_kept(seed), sync_playwright() as playwright:
+    with lag_kept(seed):
         settings_now, extra = lag_now()
         at = "each scenario's own lag" if at_preset else describe(settings_now, extra)
         out(f"Rehearsal of {len(demos)} demos against {url} at {at}{f', seed {seed}' if seed is not None else ''}")
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            for demo in demos:
-                if at_preset:
-                    lag.update(*preset(demo.scenario))
-                    settings_now, extra = lag_now()
-                    out("")
-                    out(f"      at {describe(settings_now, extra)}")
-                reports.append(rehearse_one(browser, url, demo, settings_now, extra, out))
-        finally:
-            browser.close()
+        for demo in demos:
+            if at_preset:
+                lag.update(*preset(demo.scenario))
+                settings_now, extra = lag_now()
+                out("")
+                out(f"      at {describe(settings_now, extra)}")
+            # A browser of its own per demo; the database only outside it (Playwright's sync API
+            # runs an event loop, in which Django refuses queries).
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                try:
+                    reports.append(rehearse_one(browser, url, demo, settings_now, extra, out))
+                finally:
+                    browser.close()
     broken = [r for r in reports if not r.ok]
     out("")
     out(f"{len(reports) - len(broken)} of {len(reports)} demos kept every promise.")
