@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from conference.rehearse import Report, preset
 from demos import registry
+from demos.catalog.baseball.demo import PAUSE_MS
+from demos.catalog.baseball.game import GAME, prefix_scores, score_of
 from demos.rehearsal import Verdict, anomaly_shown
 from store import lag, tasks
 from store.data import ensure_replicas
@@ -135,3 +137,41 @@ def test_a_preset_never_partitions_and_splits_the_replicas_lag():
     changes, replicas = preset(registry.get("monotonic-reads").scenario)
     assert replicas == {"slow": 8000, "medium": 1500} and changes["delay_ms"] == 500
     lag.update(changes, replicas)  # the control panel's own path accepts it whole
+
+
+@pytest.mark.parametrize("seed", [None, *range(10)])
+def test_at_the_baseball_preset_a_score_that_never_was_lasts_longer_than_between_two_reads(seed):
+    """Play writes a run every 400 ms (and a request); the eventual reader reads every 500 ms
+    (and a request): at the preset, the arrival replica holds a score the game never had for
+    longer than that, whichever position the game starts at."""
+    changes, _ = preset(registry.get("baseball").scenario)
+    settings = LagSettings(**{k: v for k, v in changes.items() if k != "paused"}, seed=seed)
+    arrival, gap, real = Replica.objects.get(pk="arrival"), PAUSE_MS + 100, set(prefix_scores(len(GAME)))
+    for first in POSITIONS:
+        due = [i * gap + settings.countdown_ms(arrival, first + i) for i in range(len(GAME))]
+        moments = sorted(due)
+        longest = 0
+        for start, end in zip(moments, moments[1:], strict=False):
+            held = [(first + i, *GAME[i]) for i in range(len(GAME)) if due[i] <= start]
+            if score_of(held) not in real:
+                longest = max(longest, end - start)
+        assert longest >= 800, (first, due)
+
+
+@pytest.mark.parametrize("read_every_ms", [1000, 1300, 1600])
+def test_at_the_monotonic_reads_preset_some_naive_read_goes_back_however_the_reads_fall(read_every_ms):
+    """The naive pane reads fast, medium, slow in turn; the scenario writes three comments a few
+    hundred ms apart. At the preset, whatever the reads' phase and turn, one read shows less
+    than the read before it (reads a second apart, or slower on a busy laptop)."""
+    changes, extra = preset(registry.get("monotonic-reads").scenario)
+    settings = LagSettings(**{k: v for k, v in changes.items() if k != "paused"})
+    rotation = [r.name for r in Replica.objects.filter(ordered=True, stream="").order_by("extra_lag_ms", "name")]
+    lags = {name: settings.delay_ms + extra.get(name, Replica.objects.get(pk=name).extra_lag_ms) for name in rotation}
+    writes = [0, 100, 200]
+    for phase in range(0, 3 * read_every_ms, 50):
+        for turn in range(len(rotation)):
+            reads = []
+            for k in range(-3, 20):
+                at, replica = phase + k * read_every_ms, rotation[(turn + k) % len(rotation)]
+                reads.append(sum(1 for w in writes if w + lags[replica] <= at))
+            assert any(b < a for a, b in zip(reads, reads[1:], strict=False)), (phase, turn)
