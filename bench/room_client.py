@@ -1,7 +1,7 @@
 """One simulated browser of bench/room.py: what a page's own scripts make it ask for.
 
 Copied from the page, not imagined: the socket URL is the page's `ws-connect` (plus the groups
-live.js and follow.js add), the "seen" beacon is presenter.js's (tokens the page rendered,
+patch.js and follow.js add), the "seen" beacon is presenter.js's (tokens the page rendered,
 batched per frame), polls are the page's `hx-trigger="every ..."` elements, a following phone
 moves after follow.js's random pause, a dropped socket retries with app.js's delay. Static
 files are asked for again on every page (If-Modified-Since), as Chromium does (they carry no
@@ -75,7 +75,7 @@ def parse(path: str, body: str, wide: bool) -> Page:
     if ws and following:
         ws += "&g=follow"  # follow.js, in the head
     if ws and wide and (t := TIMELINE.search(body)):
-        ws += "&g=" + t.group(1)  # live.js, in the body: wide screens follow the timeline
+        ws += "&g=" + t.group(1)  # patch.js, in the body: wide screens follow the timeline
     headers = json.loads(html.unescape(m.group(1))) if (m := HX_HEADERS.search(body)) else {}
     form = None
     if f := FORM.search(body):

@@ -1,10 +1,13 @@
-"""The rehearsal: every live demo's scenario in the talk's order, at the current lag, in real
-Chromium against the running app, and a report per demo of whether each pane kept the promise
-its explanation makes (the checks are in demos/rehearsal.py). `manage.py rehearse` runs it."""
+"""The rehearsal: every live demo's scenario in the talk's order, at the current lag (or each at
+its scenario's own, as `R` on stage sets it), in real Chromium against the running app, and a
+report per demo of whether each pane kept the promise its explanation makes and showed the
+anomaly it is about (the checks are in demos/catalog/<name>/rehearsal.py). `manage.py rehearse`
+runs it."""
 
+import contextlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from playwright.sync_api import sync_playwright
@@ -29,6 +32,19 @@ class Report:
     @property
     def ok(self) -> bool:
         return bool(self.verdicts) and all(v.ok for v in self.verdicts)
+
+    def panes(self) -> list[dict]:
+        """One summary per pane, in the order the check judged them: `--json`'s objects."""
+        names = list(dict.fromkeys(v.pane for v in self.verdicts))
+        return [
+            {
+                "demo": self.demo.slug,
+                "pane": name,
+                "ok": all(v.ok for v in self.verdicts if v.pane == name),
+                "anomaly_shown": rehearsal.anomaly_shown(self.verdicts, name),
+            }
+            for name in names
+        ]
 
 
 def lag_now() -> tuple[LagSettings, dict[str, int]]:
@@ -62,19 +78,56 @@ def stage_for(demo: registry.Demo, page, open_page, settings_now: LagSettings, e
     )
 
 
-def rehearse(url: str, slugs: list[str] | None = None, out: Callable[[str], None] = print) -> list[Report]:
-    """Run each demo's scenario and check; print a line per promise as it goes."""
-    settings_now, extra = lag_now()
+def preset(scenario) -> tuple[dict, dict[str, int]]:
+    """The scenario's lag as the control panel takes it from `R`: (settings, replicas' extra lag).
+    Never a partition: nothing would apply (the CAP demo's partition half is its browser test's)."""
+    changes = {k: v for k, v in scenario.lag.items() if not k.startswith("replica_")}
+    replicas = {k.removeprefix("replica_"): v for k, v in scenario.lag.items() if k.startswith("replica_")}
+    return {**changes, "paused": False}, replicas
+
+
+@contextlib.contextmanager
+def lag_kept(seed: int | None) -> Iterator[None]:
+    """Draw jitter from `seed` (if given) while rehearsing; the lag as it was afterwards."""
+    before = lag.describe()
+    replicas = before.pop("replicas")
+    if seed is not None:
+        lag.update({"seed": seed})
+    try:
+        yield
+    finally:
+        lag.update(before, replicas)
+
+
+def rehearse(
+    url: str,
+    slugs: list[str] | None = None,
+    out: Callable[[str], None] = print,
+    seed: int | None = None,
+    at_preset: bool = False,
+) -> list[Report]:
+    """Run each demo's scenario and check; print a line per promise as it goes. With `seed`,
+    every delay is drawn from it; `at_preset`, each demo runs at its scenario's lag."""
     demos = [d for d in registry.live() if d.scenario and (not slugs or d.slug in slugs)]
-    out(f"Rehearsal of {len(demos)} demos against {url} at {describe(settings_now, extra)}")
     reports = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            for demo in demos:
-                reports.append(rehearse_one(browser, url, demo, settings_now, extra, out))
-        finally:
-            browser.close()
+    with lag_kept(seed):
+        settings_now, extra = lag_now()
+        at = "each scenario's own lag" if at_preset else describe(settings_now, extra)
+        out(f"Rehearsal of {len(demos)} demos against {url} at {at}{f', seed {seed}' if seed is not None else ''}")
+        for demo in demos:
+            if at_preset:
+                lag.update(*preset(demo.scenario))
+                settings_now, extra = lag_now()
+                out("")
+                out(f"      at {describe(settings_now, extra)}")
+            # A browser of its own per demo; the database only outside it (Playwright's sync API
+            # runs an event loop, in which Django refuses queries).
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                try:
+                    reports.append(rehearse_one(browser, url, demo, settings_now, extra, out))
+                finally:
+                    browser.close()
     broken = [r for r in reports if not r.ok]
     out("")
     out(f"{len(reports) - len(broken)} of {len(reports)} demos kept every promise.")
@@ -114,5 +167,6 @@ def rehearse_one(browser, url: str, demo: registry.Demo, settings_now, extra, ou
     )
     width = max([6, *(len(v.pane) for v in verdicts)])
     for verdict in verdicts:
-        out(f"      {'ok ' if verdict.ok else 'BAD'}  {verdict.pane:<{width}} {verdict.said}")
+        shown = {True: " [anomaly shown]", False: " [no anomaly]", None: ""}[verdict.anomaly]
+        out(f"      {'ok ' if verdict.ok else 'BAD'}  {verdict.pane:<{width}} {verdict.said}{shown}")
     return report

@@ -1,10 +1,10 @@
 """Live lists: each write a replica settles is pushed alone, as one item, into the lists that
-show it; a page puts it in place (static/showcase/live.js).
+show it; a page puts it in place (push/regions.py live_item, static/showcase/patch.js).
 
-Frames of a stream are numbered in Redis, across every process, so a page that sees a number
-skip knows it missed one and refetches its list; one whose numbers come from another epoch (Redis
-lost its data and counts from 1 again) refetches too. The snapshot a socket gets on (re)connect
-carries the number it is current to.
+Items of a stream are numbered in Redis, across every process, so a page that sees a number
+skip knows it missed one and fetches its list again; one whose numbers come from another epoch
+(Redis lost its data and counts from 1 again) does too. The whole list a socket gets on
+(re)connect carries the number it is current to.
 """
 
 from django.template.loader import render_to_string
@@ -35,13 +35,6 @@ def item_of(delivery: Delivery) -> Item:
     )
 
 
-def frame(list_id: str, delivery: Delivery, seq: Numbered) -> str:
-    """One settled write for the list `list_id`, numbered `seq` in its stream."""
-    context = {"list_id": list_id, "items": [item_of(delivery)], "seq": seq.number, "epoch": seq.epoch}
-    return render_to_string("demos/_live_frame.html", context)
-
-
-def seq_marker(stream: str, seq: Numbered) -> str:
-    """Where a page keeps the number of the last frame its list is current to, and its epoch."""
-    context = {"stream": stream, "seq": seq.number, "epoch": seq.epoch, "oob": True}
-    return render_to_string("demos/_live_frame.html#seq", context)
+def item_html(delivery: Delivery) -> str:
+    """One settled write, as a live list shows it."""
+    return render_to_string("demos/_items.html", {"items": [item_of(delivery)]}).strip()

@@ -35,6 +35,16 @@ class Verdict:
     pane: str  # "naive", "trick" (or the demo's own pane names), or "page"
     ok: bool
     said: str
+    # Whether the pane showed the anomaly its demo is about (a read back in time, an answer
+    # before its question): None where this verdict is not about one.
+    anomaly: bool | None = None
+
+
+def anomaly_shown(verdicts: list[Verdict], pane: str) -> bool | None:
+    """Did `pane` show its anomaly: True if any verdict saw it, False if one looked and did
+    not, None if none looked."""
+    seen = [v.anomaly for v in verdicts if v.pane == pane and v.anomaly is not None]
+    return any(seen) if seen else None
 
 
 @dataclass
@@ -47,8 +57,8 @@ class Stage:
     open_page: Callable[[str], object] = field(default=lambda path: None)  # another session on `path`
     verdicts: list[Verdict] = field(default_factory=list)
 
-    def say(self, pane: str, ok: bool, said: str) -> bool:
-        self.verdicts.append(Verdict(pane, bool(ok), said))
+    def say(self, pane: str, ok: bool, said: str, anomaly: bool | None = None) -> bool:
+        self.verdicts.append(Verdict(pane, bool(ok), said, None if anomaly is None else bool(anomaly)))
         return bool(ok)
 
     def item(self, pane: str, key: str, page=None):

@@ -11,12 +11,6 @@ urlpatterns = [
     path("curtain/", curtain.page, name="curtain"),
     path("demos/<slug:slug>/verdicts/<int:run>/<slug:pane>.svg", views.verdict_diagram, name="verdict-diagram"),
     *(path(f"demos/{demo.slug}/", include(list(demo.urls))) for demo in registry.live()),
-    # A live list, fetched again by a page that missed a pushed frame (static/showcase/live.js).
-    *(
-        path(f"demos/{demo.slug}/live/", views.live_list, {"slug": demo.slug}, name=f"{demo.slug}-live")
-        for demo in registry.live()
-        if demo.live_list
-    ),
     # Any demo not built yet; a built demo's own "" pattern above answers first.
     path("demos/<slug:slug>/", views.demo, name="demo"),
     path("write/<slug:stream>/", views.write, name="write"),

@@ -39,12 +39,6 @@ def verdict_diagram(request, slug: str, run: int, pane: str):
     return response
 
 
-@require_GET
-def live_list(request, slug: str):
-    """A demo's live list as its replica holds it now."""
-    return HttpResponse(registry.get(slug).pushed())
-
-
 def streams() -> set[str]:
     return {curtain.STREAM, *(d.stream for d in registry.demos())}
 

@@ -3,7 +3,7 @@ fragment once and publish it to the Channels group that shows it. Consumers only
 
 from django.template.loader import render_to_string
 
-from demos import fragments, live, verdicts
+from demos import fragments, verdicts
 from demos.groups import CONTROL, CURTAIN, LAG, session_ref_group, stream_group
 from store import lag, trace
 from store.models import Delivery
@@ -38,8 +38,8 @@ def settled(replica: str, deliveries: list[Delivery], **kwargs) -> None:
     for delivery in deliveries:
         stream = delivery.event.stream
         if regions.stream_replica(stream) == replica:
-            if list_id := regions.live_list(stream):
-                send(stream_group(stream), live.frame(list_id, delivery, live.next_seq(stream)))
+            if regions.live_list(stream):
+                send(stream_group(stream), regions.live_item(stream, delivery))
                 pushed.append(delivery.pk)
             else:
                 whole_lists.add(stream)

@@ -87,6 +87,9 @@ def draw(region: Region) -> None:
     if region.patched:
         regions.draw_patch(region)
         return
+    if region.live:  # whole, numbered as its items are
+        send(region.group, regions.live_snapshot(region.arg))
+        return
     rendered_at = timezone.now()
     if html := region.render():
         send(region.group, html)

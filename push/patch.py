@@ -247,6 +247,15 @@ def whole(region: str, seq: Numbered, html: str) -> str:
     return f'<template data-patch="{escape(region)}" data-seq="{seq.number}" data-epoch="{seq.epoch}">{html}</template>'
 
 
+def insert(region: str, list_id: str, seq: Numbered, items: str) -> str:
+    """`items` to put in their places in the live list `list_id` of the region, numbered `seq`
+    in the region's count: no drawing to start from, only the number that must come next."""
+    return (
+        f'<template data-patch="{escape(region)}" data-seq="{seq.number}" data-epoch="{seq.epoch}"'
+        f' data-insert data-list="{escape(list_id)}">{items}</template>'
+    )
+
+
 def _patch(region: str, base: int, seq: Numbered, parts: str) -> str:
     return (
         f'<template data-patch="{escape(region)}" data-base="{base}" data-seq="{seq.number}"'

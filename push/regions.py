@@ -93,6 +93,11 @@ class Region:
         demo = registry.get(self.arg) if self.kind == "stream" else None
         return bool(demo and demo.pushed and demo.patched and not demo.live_list)
 
+    @property
+    def live(self) -> bool:
+        """A demo page's live list: pushed item by item (live_item), numbered in its stream."""
+        return self.kind == "stream" and bool(live_list(self.arg))
+
     def render(self) -> str:
         """Its HTML as it is now (out of band, swapped in by id)."""
         if self.kind == "curtain-log":
@@ -133,6 +138,22 @@ def patch_snapshot(region: Region) -> str:
     return patch.snapshot(region.name, region.group, region.render)
 
 
+def live_item(stream: str, delivery) -> str:
+    """One settled write for the live list of `stream`'s pages, numbered in the stream: a patch
+    that inserts it, a few hundred bytes (static/showcase/patch.js puts it in its place)."""
+    return patch.insert(
+        Region("stream", stream).name, live_list(stream), live.next_seq(stream), live.item_html(delivery)
+    )
+
+
+def live_snapshot(stream: str) -> str:
+    """The live list of `stream`'s pages whole, numbered: what a page starts from (on connect),
+    or merges with what it has (fetched again, after a number skipped)."""
+    # The number first: an item pushed while the list renders is in it, or comes after.
+    seq = live.current_seq(stream)
+    return patch.whole(Region("stream", stream).name, seq, stream_update(stream))
+
+
 def session_update(event, replica_name: str) -> str:
     """What only the writer's own pages show after `replica_name` settled their write."""
     demo = registry.get(event.stream)
@@ -169,11 +190,9 @@ def snapshot(group: str) -> list[str]:
 def _stream_snapshot(stream: str) -> list[str]:
     if (region := Region("stream", stream)).patched:
         return [patch_snapshot(region)]
-    if not live_list(stream):
-        return [html] if (html := stream_update(stream)) else []
-    # The number first: a frame pushed while the list renders is in it, or comes after.
-    seq = live.current_seq(stream)
-    return [stream_update(stream) + live.seq_marker(stream, seq)]
+    if region.live:
+        return [live_snapshot(stream)]
+    return [html] if (html := stream_update(stream)) else []
 
 
 def timeline_regions(streams) -> list[Region]:

@@ -212,7 +212,8 @@ class _Batch:
             title=title,
             started_at=_at(t),
             ended_at=_at(t),
-            seed=random.getrandbits(32),
+            # The lag's own seed when it has one: a rehearsal run at that seed draws the same delays again.
+            seed=random.getrandbits(32) if self.lag.get("seed") is None else self.lag["seed"],
             lag=self.lag,
             events=[],
         )

@@ -9,7 +9,7 @@ from django.db import transaction
 from . import signals, tasks
 from .models import LagSettings, Replica
 
-FIELDS = ("delay_ms", "jitter_ms", "failure_rate", "paused", "reorder")
+FIELDS = ("delay_ms", "jitter_ms", "failure_rate", "paused", "reorder", "seed")
 
 
 def format_ms(ms: int) -> str:

@@ -120,7 +120,9 @@ def append(
             # Sent to the broker once the commit is durable, and recorded as sent right here.
             sent = {} if lag.paused else {"enqueued_at": now, "last_enqueued_at": now, "enqueue_count": 1}
             deliveries = Delivery.objects.bulk_create(
-                Delivery(event=event, replica=replica, due_at=event.accepted_at + lag.due_after(replica), **sent)
+                Delivery(
+                    event=event, replica=replica, **sent, due_at=event.accepted_at + lag.due_after(replica, event.pk)
+                )
                 for replica in Replica.serving(stream)
             )
             if not lag.paused:

@@ -13,6 +13,7 @@ from django.db import models
 MAX_DELAY_MS = 30_000
 MAX_JITTER_MS = 10_000
 MAX_EXTRA_LAG_MS = 30_000
+UNSEEDED = random.Random()
 
 
 def validate_finite(value: float) -> None:
@@ -129,7 +130,11 @@ class LagSettings(models.Model):
     )
     paused = models.BooleanField(default=False, help_text="network partition: writes queue up")
     reorder = models.BooleanField(
-        default=False, help_text="add up to one more delay at random, so later writes overtake"
+        default=False,
+        help_text="every other write takes a longer route (half to one more delay), so the next one overtakes it",
+    )
+    seed = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="draw jitter from this seed: the same write always waits as long"
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -148,15 +153,30 @@ class LagSettings(models.Model):
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
 
-    def countdown_ms(self, replica: Replica) -> int:
-        """How long after acceptance `replica` applies an event: delay + its extra lag + jitter."""
-        ms = self.delay_ms + replica.extra_lag_ms + random.randint(0, self.jitter_ms)
-        if self.reorder:
-            ms += random.randint(0, self.delay_ms)
+    def draws(self, position: int, replica: Replica) -> random.Random:
+        """Where the jitter of one delivery comes from: with a seed, a generator seeded by
+        (seed, position, replica), so a write waits as long whenever and however often it is
+        drawn (a rehearsal repeats); without, the process's own."""
+        if self.seed is None:
+            return UNSEEDED
+        return random.Random(f"{self.seed}:{position}:{replica.name}")
+
+    def countdown_ms(self, replica: Replica, position: int) -> int:
+        """How long after acceptance `replica` applies the event at `position`: delay + its
+        extra lag + jitter; with reorder, an odd position also takes the long route.
+
+        Two routes taken in turn, as packets spread over two links are: of two writes in a row
+        sent within half a delay (less the jitter), the second overtakes the first whenever the
+        first took the long one, so any three in a row show an overtaking. Random reordering
+        would show one only with luck."""
+        draw = self.draws(position, replica)
+        ms = self.delay_ms + replica.extra_lag_ms + draw.randint(0, self.jitter_ms)
+        if self.reorder and position % 2:
+            ms += draw.randint(self.delay_ms // 2, self.delay_ms)
         return ms
 
-    def due_after(self, replica: Replica) -> timedelta:
-        return timedelta(milliseconds=self.countdown_ms(replica))
+    def due_after(self, replica: Replica, position: int) -> timedelta:
+        return timedelta(milliseconds=self.countdown_ms(replica, position))
 
 
 class Process(models.Model):

@@ -174,7 +174,7 @@ def heal() -> int:
     queued = list(Delivery.objects.filter(state=Delivery.QUEUED).select_related("replica"))
     now = timezone.now()
     for delivery in queued:
-        delivery.due_at = now + lag.due_after(delivery.replica)
+        delivery.due_at = now + lag.due_after(delivery.replica, delivery.event_id)
     Delivery.objects.bulk_update(queued, ["due_at"], batch_size=500)
     enqueue(queued)
     return len(queued)

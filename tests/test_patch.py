@@ -274,7 +274,7 @@ def test_a_socket_starts_from_the_whole_region_then_gets_numbered_patches(redis_
 @pytest.mark.django_db(transaction=True)
 def test_numbers_of_a_redis_that_lost_its_data_come_in_a_new_epoch(redis_server):
     """Redis without persistence restarted: counters start again from 1, numbers a page already
-    saw. They come with a new epoch, so a page knows (patch.js, live.js) and fetches again."""
+    saw. They come with a new epoch, so a page knows (patch.js) and fetches again."""
     ensure_replicas()
     factories.lag(delay_ms=0, jitter_ms=0, failure_rate=0, reorder=False)
     factories.write("Q: before", stream="consistent-prefix")

@@ -161,13 +161,13 @@ def test_an_applied_write_pushes_its_one_item_numbered_not_the_whole_list():
     async def run():
         comm = communicator("g=stream.optimistic")
         await comm.connect()
-        snapshot = await receive_until(comm, 'id="live-seq-optimistic"')
-        seq = int(snapshot.split('data-live-seq="')[1].split('"')[0])
+        snapshot = await receive_until(comm, '<template data-patch="stream:optimistic"')
+        seq = int(snapshot.split('data-seq="')[1].split('"')[0])
         settled = await database_sync(projector.apply, "fast", event.pk)
         await database_sync(signals.announce, signals.settled, replica="fast", deliveries=settled)
         frame = await receive_until(comm, event.key)
         assert len(frame.encode()) < 2048
-        assert 'hx-swap-oob="afterbegin:#opt-list"' in frame and f'data-seq="{seq + 1}"' in frame
+        assert 'data-insert data-list="opt-list"' in frame and f'data-seq="{seq + 1}"' in frame
         assert "&lt;b&gt;just me&lt;/b&gt;" in frame and "older" not in frame
         assert frame.count("data-item-id=") == 1
         await comm.disconnect()

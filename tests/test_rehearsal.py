@@ -43,9 +43,10 @@ def test_a_consistent_prefix_read_of_a_score_the_game_never_had_fails():
 
 
 def test_eventual_may_show_a_score_the_game_never_had_and_the_report_says_so():
-    ok, said = rehearsal.kept("eventual", [read("1-0", 2), read(FINAL, 7)], [], 3000, FINAL)
-    assert ok
+    ok, said, shown = rehearsal.kept("eventual", [read("1-0", 2), read(FINAL, 7)], [], 3000, FINAL)
+    assert ok and shown
     assert said.endswith("showed 1-0, never the score")
+    assert rehearsal.kept("eventual", [read("0-1", 1), read(FINAL, 7)], [], 3000, FINAL)[2] is False
 
 
 def test_a_score_outside_what_the_page_allows_fails_and_so_does_never_ending():

@@ -217,3 +217,15 @@ def test_the_control_panel_starts_a_scenarios_run_when_presenter_js_names_it():
         "Add three to-dos at lag 3 s, one in five refused",
         3000,
     )
+
+
+def test_a_run_at_a_seeded_lag_keeps_that_seed_to_repeat_its_delays():
+    lag.update({"seed": 77})
+    factories.write("seeded", stream="optimistic")
+    recorder.flush()
+    run = Run.objects.get()
+    assert run.seed == 77 and run.lag["seed"] == 77
+
+
+def test_every_page_links_to_the_recorded_runs():
+    assert '<a href="/runs/">Runs</a>' in Client().get("/").content.decode()

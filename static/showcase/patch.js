@@ -5,6 +5,11 @@
 // answer that redrew a list in between, numbers of another epoch) and the page fetches the
 // region whole again. Changes are made in one go, so the panes' counters (counters.js) only
 // ever see a drawing the server made.
+// A live list (push/regions.py live_item) is a region too, patched one item at a time: each
+// settled write arrives alone, numbered in its stream, and is put in its place, one copy per
+// item, newest position first, at most `data-limit` items. A number that skips, or one of
+// another epoch, and the region is fetched whole again and merged with what the page has
+// (never replacing it: items that arrived meanwhile are newer than the answer).
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -14,6 +19,8 @@
   var newest = {};  // region -> highest number a patch has announced
   var newestEpoch = {};
   var fetching = {};
+  var again = {};  // region -> asked for again while a fetch was on its way
+  var itemSeq = new WeakMap();  // a live list's item -> the number (and epoch) it came with
 
   // The server's checksum of a list's keys (push/patch.py checksum): FNV-1a over code points.
   function checksum(keys) {
@@ -29,6 +36,50 @@
     return Array.prototype.filter.call(list.children, function (el) { return !lists || el.tagName === "LI"; });
   }
   function keys(list) { return items(list).map(function (li) { return li.dataset.itemId || li.dataset.key || ""; }); }
+
+  // A live list: one copy per item (the first, i.e. the newest to arrive), sorted, trimmed.
+  function liveItems(list) { return Array.prototype.slice.call(list.querySelectorAll(":scope > [data-item-id]")); }
+  function settle(list) {
+    var seen = {};
+    var kept = liveItems(list).filter(function (item) {
+      if (seen[item.dataset.itemId]) { item.remove(); return false; }
+      seen[item.dataset.itemId] = true;
+      return true;
+    });
+    kept.sort(function (a, b) { return Number(b.dataset.position) - Number(a.dataset.position); });
+    var limit = Number(list.dataset.limit) || kept.length;
+    kept.forEach(function (item, i) {
+      if (i >= limit) { item.remove(); } else if (list.children[i] !== item) { list.insertBefore(item, list.children[i]); }
+    });
+    var empty = list.querySelector(":scope > .empty");
+    if (empty && kept.length) { empty.remove(); }
+  }
+  function insert(frame) {
+    var list = document.getElementById(frame.dataset.list);
+    if (!list) { return; }
+    Array.prototype.slice.call(frame.content.children).forEach(function (li) {
+      var fresh = document.importNode(li, true);
+      itemSeq.set(fresh, { seq: Number(frame.dataset.seq), epoch: frame.dataset.epoch });
+      list.prepend(fresh);
+      if (window.htmx) { window.htmx.process(fresh); }
+    });
+    settle(list);
+  }
+  // The list fetched whole (`fresh`, drawing `seq` of `epoch`) into the one on the page: an
+  // item the page got pushed after that drawing stays as it is, any other is the answer's.
+  function merge(list, fresh, seq, epoch) {
+    var shown = {};
+    liveItems(list).forEach(function (li) { shown[li.dataset.itemId] = li; });
+    liveItems(fresh).forEach(function (li) {
+      var mine = shown[li.dataset.itemId], pushed = mine && itemSeq.get(mine);
+      if (pushed && pushed.epoch === epoch && pushed.seq > seq) { return; }
+      if (mine) { mine.remove(); }
+      var item = document.importNode(li, true);
+      list.prepend(item);
+      if (window.htmx) { window.htmx.process(item); }
+    });
+    settle(list);
+  }
 
   function adopt(el) {
     el.removeAttribute("hx-swap-oob");
@@ -89,11 +140,17 @@
       newestEpoch[region] = epoch;
       newest[region] = 0;
     }
+    if (frame.dataset.insert !== undefined) { inserted(frame, region, seq, epoch); return; }
     if (frame.dataset.base === undefined) {  // the region whole
-      Array.prototype.forEach.call(frame.content.children, replace);
-      current[region] = seq;
+      var merged = false;
+      Array.prototype.slice.call(frame.content.children).forEach(function (el) {
+        var old = fetched && el.id && document.getElementById(el.id);
+        if (old && old.matches("[data-live-list]")) { merge(old, el, seq, epoch); merged = true; } else { replace(el); }
+      });
+      var kept = merged && currentEpoch[region] === epoch && current[region] > seq;  // items newer than it stay
+      if (!kept) { current[region] = seq; }
       currentEpoch[region] = epoch;
-      if (fetched) { newest[region] = seq; } else if (seq < (newest[region] || 0)) { refetch(region); }
+      if (fetched) { newest[region] = kept ? Math.max(seq, current[region]) : seq; } else if (seq < (newest[region] || 0)) { refetch(region); }
       return;
     }
     newest[region] = Math.max(newest[region] || 0, seq);
@@ -115,14 +172,35 @@
     if (!ok) { refetch(region); }
   }
 
+  // A live list's item: in its place at once; then its number says whether one was missed.
+  function inserted(frame, region, seq, epoch) {
+    insert(frame);
+    newest[region] = Math.max(newest[region] || 0, seq);
+    var known = current[region];
+    if (known === undefined) { return; }  // the list whole is on its way
+    if (epoch !== currentEpoch[region]) {  // Redis counts again from 1: what came between is unknown
+      current[region] = seq;
+      currentEpoch[region] = epoch;
+      refetch(region);
+      return;
+    }
+    if (seq <= known) { return; }
+    current[region] = seq;
+    if (seq > known + 1) { refetch(region); }
+  }
+
   function refetch(region) {
-    if (fetching[region] || !url) { return; }
+    if (!url) { return; }
+    if (fetching[region]) { again[region] = true; return; }  // the answer on its way may predate the gap
     fetching[region] = true;
     fetch(url.replace("REGION", encodeURIComponent(region)), { credentials: "same-origin", cache: "no-store" })
       .then(function (response) { return response.ok ? response.text() : ""; })
       .then(function (html) { var frame = parse(html); if (frame) { apply(frame, true); } })
       .catch(function () {})
-      .then(function () { fetching[region] = false; });
+      .then(function () {
+        fetching[region] = false;
+        if (again[region]) { again[region] = false; refetch(region); }
+      });
   }
 
   function parse(html) {
@@ -130,6 +208,13 @@
     template.innerHTML = html;
     var frame = template.content.firstElementChild;
     return frame && frame.tagName === "TEMPLATE" && frame.dataset.patch ? frame : null;
+  }
+
+  // Before htmx connects (it does on DOMContentLoaded): on a demo page, wide screens also follow
+  // the timeline, a big picture that phones in the audience do without.
+  var live = document.getElementById("live"), timeline = document.querySelector("[data-timeline-group]");
+  if (live && timeline && window.matchMedia("(min-width: 700px)").matches) {
+    live.setAttribute("ws-connect", live.getAttribute("ws-connect") + "&g=" + timeline.dataset.timelineGroup);
   }
 
   document.addEventListener("htmx:wsBeforeMessage", function (event) {

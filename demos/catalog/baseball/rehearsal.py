@@ -42,8 +42,9 @@ PROMISES = {
 }
 
 
-def kept(guarantee: str, reads: list[dict], runs: list[float], bound: int, final: str) -> tuple[bool, str]:
-    """Whether every read kept `guarantee` and the reader ended at `final` ("": it did not)."""
+def kept(guarantee: str, reads: list[dict], runs: list[float], bound: int, final: str) -> tuple:
+    """Whether every read kept `guarantee` and the reader ended at `final` ("": it did not);
+    for the eventual reader, whether it showed a score the game never had."""
     promise, before = PROMISES.get(guarantee, "within what it allows"), (0, 0)
     for read in reads:
         if read["score"] not in read["allowed"] or not keeps(guarantee, read, before, runs, bound):
@@ -56,6 +57,7 @@ def kept(guarantee: str, reads: list[dict], runs: list[float], bound: int, final
     if guarantee == "eventual":
         never = sorted({r["score"] for r in reads if score(r) not in prefix_scores(r["written"])})
         said += f"; showed {' and '.join(never)}, never the score" if never else "; only real scores this time"
+        return bool(reads), said, bool(never)
     return bool(reads), said
 
 

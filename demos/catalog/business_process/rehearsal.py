@@ -23,7 +23,8 @@ def business_process(stage: Stage) -> list[Verdict]:
         if stage.lagging:
             spinner = stage.wait(page.locator(f"#naive-wait-{key}.busy"), 2000)
             answered = stage.item("naive", key).count()
-            stage.say("naive", spinner is not None and not answered, "a spinner while payment, stock and shipping run")
+            waits = spinner is not None and not answered
+            stage.say("naive", waits, "a spinner while payment, stock and shipping run", anomaly=waits)
         took, state = settled(stage, "trick", key)
         stage.say("trick", *steps_by_push(stage, key, took, state))
         stage.say("naive", *naive_checkout(stage, key))

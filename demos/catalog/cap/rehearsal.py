@@ -43,9 +43,9 @@ def cap(stage: Stage) -> list[Verdict]:
     return stage.verdicts
 
 
-def other_session_reads(stage: Stage, reader) -> tuple[bool, str]:
+def other_session_reads(stage: Stage, reader) -> tuple:
     """Another session reads the AP side right after a write: an answer always, stale or not,
-    and when stale the page counts it."""
+    and when stale the page counts it. (ok, said[, stale])"""
     reads = "#ap-answers [data-op=read]"
     before = reader.locator(reads).count()
     reader.locator('[data-pane="ap"] .reread').click()
@@ -56,10 +56,10 @@ def other_session_reads(stage: Stage, reader) -> tuple[bool, str]:
         return False, f"another session's read was refused: {answer.inner_text()}"
     stale = int(answer.get_attribute("data-stale") or 0)
     if not stale:
-        return True, "another session read at once: already converged (the replica was quicker than the read)"
+        return True, "another session read at once: already converged (the replica was quicker than the read)", False
     counted = stage.until(SAYS, ['[data-pane="ap"] [data-cap="stale"]', "", "0"], 2000, reader)
     writes = "write" if stale == 1 else "writes"
-    return counted is not None, f"another session read at once: stale, {stale} {writes} behind, and it says so"
+    return counted is not None, f"another session read at once: stale, {stale} {writes} behind, and it says so", True
 
 
 def cp_answer(stage: Stage, row, key: str, took: float | None, first: bool) -> tuple[bool, str]:

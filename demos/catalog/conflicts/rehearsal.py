@@ -48,9 +48,9 @@ def conflicts(stage: Stage) -> list[Verdict]:
     return stage.verdicts
 
 
-def shop_after(stage: Stage, pane: str, stock: int, took: float | None) -> tuple[bool, str]:
+def shop_after(stage: Stage, pane: str, stock: int, took: float | None) -> tuple:
     """Once the replica applied every purchase: sold more than stock (naive) only with the alarm
-    and an apology per hoodie it did not have; never (trick)."""
+    and an apology per hoodie it did not have; never (trick). (ok, said[, oversold])"""
     page = stage.page
     if took is None:
         return False, "its replica never applied the purchases"
@@ -65,17 +65,17 @@ def shop_after(stage: Stage, pane: str, stock: int, took: float | None) -> tuple
     if not over:
         refused = page.locator(f"{orders} [data-state=rejected]:not([data-oversold])").count()
         why = f"{refused} refused by the failure rate" if refused else "its replica caught up between buyers"
-        return not oversold and not alarm.count(), f"sold {sold} of {stock}: nothing oversold ({why})"
+        return not oversold and not alarm.count(), f"sold {sold} of {stock}: nothing oversold ({why})", False
     shown = f"Oversold by {over}" in (alarm.inner_text() if alarm.count() else "")
     counted = stage.until(SAYS, ['[data-pane="naive"] [data-anomaly-list]', "oversold", ""], 2000)
     ok = oversold == apologies == over and shown and counted is not None
     said = f"{seconds(took)} later its replica caught up: sold {sold} of {stock}, “Oversold by {over}!”"
-    return ok, f"{said}, {apologies} apologies"
+    return ok, f"{said}, {apologies} apologies", True
 
 
-def note_after(stage: Stage, pane: str, prefix: str, took: float | None, saved: str) -> tuple[bool, str]:
+def note_after(stage: Stage, pane: str, prefix: str, took: float | None, saved: str) -> tuple:
     """Once the replica applied the race's edits: one lost unasked (naive); none, and the note
-    is the edit that was `saved` (trick)."""
+    is the edit that was `saved` (trick). (ok, said[, lost])"""
     page = stage.page
     if took is None:
         return False, "its replica never applied the edits"
@@ -86,11 +86,12 @@ def note_after(stage: Stage, pane: str, prefix: str, took: float | None, saved: 
         return not lost.count() and note == saved, f"the note shows “{note}”, nothing lost"
     both = page.locator(f'#note-{pane} [data-item-id^="{prefix}"][data-state=confirmed]').count() == 2
     if not both:
-        return not lost.count(), "one of the two edits was refused: nothing to lose"
+        return not lost.count(), "one of the two edits was refused: nothing to lose", False
     counted = stage.until(SAYS, ['[data-pane="naive"] [data-anomaly-list]', "lost update", ""], 2000)
     saved = page.locator("#told-edit-naive [data-told=ok]").count() == edits.count()
     reason = lost.first.locator(".reason").inner_text() if lost.count() else "nothing lost"
-    return lost.count() == 1 and saved and counted is not None, f"both told “saved”; then one edit {reason}"
+    ok = lost.count() == 1 and saved and counted is not None
+    return ok, f"both told “saved”; then one edit {reason}", lost.count() > 0
 
 
 RESTOCKS = probe(__file__, "restocks")

@@ -34,10 +34,11 @@ def consistent_prefix(stage: Stage) -> list[Verdict]:
     if early:
         counted = stage.until(SAYS, ['[data-pane="naive"] [data-anomaly-list]', "answer before its question", ""], 2000)
         text = stage.texts[keys.index(early[0])]
-        stage.say("naive", counted is not None, f"showed “{text}” before the post it follows, and counted it")
+        said = f"showed “{text}” before the post it follows, and counted it"
+        stage.say("naive", counted is not None, said, anomaly=True)
     else:
-        said = "no post overtook the one before it this time (that takes reorder or jitter, and luck)"
-        stage.say("naive", True, said)
+        said = "no post overtook the one before it this time (that takes reorder, or jitter and luck)"
+        stage.say("naive", True, said, anomaly=False)
     early = [k for k in keys if k in seen["trick"]["early"]]
     counted = "answer before its question" in page.locator('[data-pane="trick"] [data-anomaly-list]').inner_text()
     gaps = ", ".join(f"#{gap}" for gap in seen["gaps"])

@@ -74,12 +74,14 @@ DEMO = registry.register(
         patched=True,
         examples=((KIND, {"text": "price 50", "after": 0}), (KIND, {"text": "Hoodie, size M", "after": 0})),
         scenario=Scenario(
-            "Lower the price, then publish, with jitter and reordering",
-            ("price 40", "publish"),
-            lag(1500, jitter_ms=1500, reorder=True),
+            "Lower the price, publish, lower it again, with reordering",
+            ("price 40", "publish", "price 35"),
+            # With reorder, every other write takes a longer route (store/models.py): of three
+            # writes 150 ms apart, one always overtakes the write before it.
+            lag(2000, jitter_ms=200, reorder=True),
             pause_ms=150,
             guide=(
-                "Press R: “price 40”, then “publish”, at lag 1.5 s with jitter and reordering.",
+                "Press R: “price 40”, “publish”, “price 35”, at lag 2 s with reordering.",
                 "Naive: whichever arrives first is applied first, so the listing can go live at 50 €.",
                 "Trick: “publish” waits for “price 40”, the write it follows, and says so.",
             ),

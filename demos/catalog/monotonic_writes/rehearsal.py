@@ -26,9 +26,11 @@ def monotonic_writes(stage: Stage) -> list[Verdict]:
     if early:
         counted = stage.until(SAYS, ['[data-pane="naive"] [data-anomaly-list]', LABEL, ""], 2000)
         text = stage.texts[keys.index(early[0])]
-        stage.say("naive", counted is not None, f"applied “{text}” before the write it follows, and counted it")
+        said = f"applied “{text}” before the write it follows, and counted it"
+        stage.say("naive", counted is not None, said, anomaly=True)
     else:
-        stage.say("naive", True, "no write overtook the one before it this time (that takes reorder or jitter)")
+        said = "no write overtook the one before it this time (that takes reorder or jitter)"
+        stage.say("naive", True, said, anomaly=False)
     early = [k for k in keys if k in seen["trick"]["early"]]
     counted = LABEL in page.locator('[data-pane="trick"] [data-anomaly-list]').inner_text()
     held = ", ".join(f"#{gap}" for gap in seen["held"])

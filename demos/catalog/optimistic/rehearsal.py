@@ -22,7 +22,8 @@ def optimistic(stage: Stage) -> list[Verdict]:
         if stage.lagging:
             spinner = stage.wait(page.locator('[data-pane="naive"] .busy'), 2000)
             absent = stage.item("naive", key).count() == 0
-            stage.say("naive", spinner is not None and absent, "a spinner, and no item, while the worker works")
+            waits = spinner is not None and absent
+            stage.say("naive", waits, "a spinner, and no item, while the worker works", anomaly=waits)
         took, state = settled(stage, "trick", key)
         reason = stage.item("trick", key).locator(".reason")
         honest = state == "confirmed" or (state == "rejected" and reason.count() == 1)

@@ -16,7 +16,7 @@ def pending(stage: Stage) -> list[Verdict]:
         card = stage.wait(stage.item("trick", key), 2000)
         stage.say("trick", card is not None, f"order card {seconds(card)} after the click")
         done = stage.wait(page.locator(f'[data-pane="naive"] [data-item-id="{key}"][data-claims=done]'), 3000)
-        stage.say("naive", done is not None, "said “Done!” at once, whatever the truth")
+        stage.say("naive", done is not None, "said “Done!” at once, whatever the truth", anomaly=done is not None)
         if stage.lagging:
             stage.say("trick", button.is_disabled(), "re-submit disabled while pending")
         took, state = settled(stage, "trick", key)

@@ -15,7 +15,7 @@ def push(stage: Stage) -> list[Verdict]:
         took = stage.wait(stage.item("trick", key, reader))
         stage.say("trick", took is not None, f"another session got “{text}” by push after {seconds(took)}")
         stale = stage.item("naive", key, reader).count() == 0
-        stage.say("naive", stale, "the other session's naive pane is still as of page load")
+        stage.say("naive", stale, "the other session's naive pane is still as of page load", anomaly=stale)
     reader.get_by_role("button", name="Reload").click()
     last = stage.wait(reader.locator('[data-pane="naive"] [data-item-id]', has_text=stage.texts[-1]), 5000)
     stage.say("naive", last is not None, "a reload (one more request) brings it")

@@ -25,7 +25,7 @@ def read_your_writes(stage: Stage) -> list[Verdict]:
             said = f"“where is my comment?”: read the replica at #{naive['checkpoint']}, your write is #{token}"
         else:
             said = f"there: the replica had reached #{naive['checkpoint']} ≥ your #{token} (page load > lag)"
-        stage.say("naive", naive["missing"] == behind, said)
+        stage.say("naive", naive["missing"] == behind, said, anomaly=naive["missing"])
         if naive["missing"]:
             caught_up = stage.wait(page.locator(f'[data-caught-up="{key}"]'))
             stage.say("naive", caught_up is not None, f"caught up live {seconds(caught_up)} later, and says so")

@@ -17,6 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--failure-rate", type=rate, help="0 to 1")
         parser.add_argument("--reorder", action="store_true", default=None)
         parser.add_argument("--no-reorder", dest="reorder", action="store_false")
+        seed = parser.add_mutually_exclusive_group()
+        seed.add_argument("--seed", type=int, help="draw jitter from this seed: the same write waits as long each time")
+        seed.add_argument("--no-seed", action="store_true", help="draw jitter at random again")
         group = parser.add_mutually_exclusive_group()
         group.add_argument("--pause", action="store_true", help="partition: writes queue up")
         group.add_argument("--heal", action="store_true", help="end the partition")
@@ -35,6 +38,8 @@ class Command(BaseCommand):
             for name in ("delay_ms", "jitter_ms", "failure_rate", "reorder")
             if options[name] is not None
         }
+        if options["seed"] is not None or options["no_seed"]:
+            changes["seed"] = options["seed"]
         if options["pause"] or options["heal"]:
             changes["paused"] = bool(options["pause"])
         replica_lag = {}
