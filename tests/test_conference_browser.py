@@ -238,7 +238,10 @@ def test_the_curtain_timeline_draws_each_write_live_and_records_when_it_was_seen
         (g.get_attribute("data-replica") or g.get_attribute("data-mark")): int(g.get_attribute("data-ms"))
         for g in lane.locator("[data-mark]").all()
     }
-    assert ms["accepted"] <= ms["fast"] <= ms["slow"] and ms["fast"] <= ms["seen"]
+    # Seen once a browser showed it settled: by whichever replica applied it first (at this lag
+    # "arrival", "fast" and "medium" apply within a millisecond or two of each other).
+    first_apply = min(at for name, at in ms.items() if name not in ("submitted", "accepted", "pushed", "seen"))
+    assert ms["accepted"] <= ms["fast"] <= ms["slow"] and first_apply <= ms["seen"]
     assert 450 <= ms["fast"] < 2000 and 1150 <= ms["slow"] < 3000
     assert fresh.query("SELECT seen_at IS NOT NULL FROM store_event WHERE key = ?", (key,)) == [(1,)]
     assert page.evaluate("window.__notReloaded") is True
