@@ -3,10 +3,10 @@
 Copied from the page, not imagined: the socket URL is the page's `ws-connect` (plus the groups
 live.js and follow.js add), the "seen" beacon is presenter.js's (tokens the page rendered,
 batched per frame), polls are the page's `hx-trigger="every ..."` elements, a following phone
-moves after follow.js's random pause, a dropped socket retries with app.js's delay. Static
-files are asked for again on every page (If-Modified-Since), as Chromium does (they carry no
-Cache-Control). HTTP is plain HTTP/1.0 over asyncio streams, one connection a request; only to
-127.0.0.1.
+moves after follow.js's random pause, a dropped socket retries with app.js's delay. A static
+file (its URL versioned, fresh for a year: showcase/static.py) is fetched once; one without a
+max-age is asked again on every page with If-Modified-Since. HTTP is plain HTTP/1.0 over
+asyncio streams, one connection a request; only to 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ class Client:
         self.base, self.host, self.port = base, parts.hostname, parts.port
         self.stats, self.wide, self.presenter = stats, wide, presenter
         self.cookies: dict[str, str] = {}
-        self.assets: dict[str, str] = {}  # path -> Last-Modified
+        self.assets: dict[str, dict[str, str]] = {}  # URL -> its answer's headers
         self.page: Page | None = None
         self.ws = None
         self.tasks: list[asyncio.Task] = []
@@ -198,13 +198,14 @@ class Client:
         if status != 200:
             return
         self.stats.page_loads.append(time.time() - started)
-        # Static files carry Last-Modified and no Cache-Control: Chromium asks again on every
-        # page (tests/test_room_sim.py); the simulator does too, with If-Modified-Since.
-        for asset in dict.fromkeys(ASSETS.findall(body)):
-            since = {"If-Modified-Since": self.assets[asset]} if asset in self.assets else {}
-            _, headers, _ = await self.request("GET", asset, headers=since, kind="static")
-            if "last-modified" in headers:
-                self.assets[asset] = headers["last-modified"]
+        for asset in dict.fromkeys(html.unescape(a) for a in ASSETS.findall(body)):
+            kept = self.assets.get(asset, {})
+            if "max-age" in kept.get("cache-control", ""):
+                continue  # fresh in the browser's cache: no request (tests/test_room_sim.py)
+            since = {"If-Modified-Since": kept["last-modified"]} if "last-modified" in kept else {}
+            status, headers, _ = await self.request("GET", asset, headers=since, kind="static")
+            if status == 200:
+                self.assets[asset] = headers
         page = parse(path, body, self.wide)
         self.page = page
         self.arrivals.setdefault(path, time.time())

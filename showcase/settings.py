@@ -175,6 +175,11 @@ STATIC_URL = "static/"
 # A demo is a folder (demos/catalog/<name>/): its templates and static files live in it.
 STATICFILES_DIRS = [BASE_DIR / "static", *sorted(BASE_DIR.glob("demos/catalog/*/static"))]
 STATIC_ROOT = VAR_DIR / "static"
+# Each {% static %} URL carries its file's digest and is cached a year (showcase/static.py).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "showcase.static.VersionedStaticFilesStorage"},
+}
 
 LOGIN_URL = "/admin/login/"
 
