@@ -43,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 ARRIVE_S = 10  # a room takes this long to join (QR codes are not scanned at once)
 FOLLOW_GIVE_UP_S = 15
 PUSH_GIVE_UP_S = 10
-ROOM_WAIT_S = 3
+SETTLE_GRACE_S = 1.0
 STORM_GIVE_UP_S = 30
 PROBE_EVERY_S = 0.5
 
@@ -148,14 +148,15 @@ class Room:
         }
 
     async def scenario(self, demo) -> tuple[list[float], list[float], list[str]]:
-        """The demo's scenario as presenter.js runs it: its lag, then its texts through the form."""
+        """The demo's scenario as scenario.js runs it: its lag, then its texts through the form,
+        one every pause (the presenter does not wait for a push before the next)."""
         scenario = demo.scenario if demo else None
         page: Page = self.presenter.page
         if scenario is None or page.form is None:
             return [], [], []
         lag = {k: int(v) if isinstance(v, bool) else v for k, v in scenario.lag.items()}
         await self.presenter.post("/control/lag/", lag)
-        feedback, keys, answered = [], [], []
+        keys, answered, sent_at, arrivals = [], [], {}, {}
         for text in scenario.texts:
             key = uuid.uuid4().hex
             sent = time.time()
@@ -163,19 +164,43 @@ class Room:
             answered.append(time.time() - sent)
             if status == 202:
                 keys.append(key)
-                got = await self.presenter.wait_item(key, PUSH_GIVE_UP_S)
-                if got is not None:
-                    feedback.append(got - sent)
+                sent_at[key] = sent
+                arrivals[key] = asyncio.create_task(self.presenter.wait_item(key, PUSH_GIVE_UP_S))
             await asyncio.sleep(scenario.pause_ms / 1000)
-        # Then the room's pushes: every key some phone got, on every phone (session-only pushes
-        # reach no phone), at most ROOM_WAIT_S after the projector had its last one.
-        deadline = time.monotonic() + ROOM_WAIT_S
-        while time.monotonic() < deadline:
+        # Wait only for pushes that come: until every replica has settled (applied or rejected)
+        # every write, then SETTLE_GRACE_S for the pushes in flight. A page that
+        # shows no item by its id (CAP's and monotonic reads' tallies) gets nothing to wait for.
+        await self.settled(keys)
+        grace = time.monotonic() + SETTLE_GRACE_S
+        while time.monotonic() < grace:
             got = {k for p in self.phones for k in keys if k in p.seen_items}
-            if got and all(k in p.seen_items for p in self.phones for k in got) and len(got) == len(keys):
+            everyone = all(k in p.seen_items for p in self.phones for k in got)
+            if everyone and all(task.done() for task in arrivals.values()):
                 break
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.05)
+        feedback = []
+        for key, task in arrivals.items():
+            if task.done() and (got := task.result()) is not None:
+                feedback.append(got - sent_at[key])
+            task.cancel()
         return feedback, answered, keys
+
+    async def settled(self, keys: list[str]) -> None:
+        """Until no delivery of `keys` is queued, at most PUSH_GIVE_UP_S."""
+        if not keys:
+            return
+        sql = (
+            "SELECT count(*) FROM store_event e JOIN store_delivery d ON d.event_id = e.id "
+            "WHERE e.key IN (%s) AND d.state = 'queued'"
+        )
+        sql %= ",".join("?" * len(keys))
+        deadline = time.monotonic() + PUSH_GIVE_UP_S
+        while time.monotonic() < deadline:
+            if all(k in self.presenter.seen_items for k in keys):
+                return
+            if not (await asyncio.to_thread(self.app.query, sql, tuple(keys)))[0][0]:
+                return
+            await asyncio.sleep(0.2)
 
     def applied_at(self, keys: list[str]) -> dict[str, float]:
         """Each write's first apply on a replica that pushed it, in seconds since the epoch."""

@@ -89,6 +89,9 @@ MIDDLEWARE = [
     "showcase.middleware.XFrameOptions",
     "showcase.middleware.CSP",
     "django_htmx.middleware.HtmxMiddleware",
+    # A room following the projector: a demo page rendered once a second for every phone that
+    # has written nothing, each with its own CSRF token and keys (conference/page_cache.py).
+    "conference.page_cache.FollowerPageCache",
 ]
 
 # Nothing inline and nothing from elsewhere: every script, style and font is a file of ours.
