@@ -107,7 +107,7 @@ class Room:
         while time.monotonic() < deadline and any(p.page is None or p.page.path != target for p in self.phones):
             await asyncio.sleep(0.1)
 
-    async def demo(self, path: str, demo) -> dict:
+    async def demo(self, path: str, demo, follow_only: bool = False) -> dict:
         slug = path.strip("/").split("/")[-1]
         self.stats.reset()
         ticks0, cpu0, t0 = cpu_ticks(self.server_pids()), own_cpu(), time.monotonic()
@@ -120,7 +120,7 @@ class Room:
         # A phone already there (the first demo: it joined there) did not follow anything.
         follow = [p.arrived_at(path) - announced for p in self.phones if (p.arrived_at(path) or 0) > announced]
         lost = sum(1 for p in self.phones if p.arrived_at(path) is None)
-        feedback, answered, keys = await self.scenario(demo)
+        feedback, answered, keys = await self.scenario(None if follow_only else demo)
         seconds = time.monotonic() - t0
         ticks = cpu_ticks(self.server_pids()) - ticks0
         applied = self.applied_at(keys)
@@ -145,6 +145,7 @@ class Room:
             "errors": self.stats.errors,
             "seconds": seconds,
             "answer_p95": percentile([x * 1000 for x in answered], 95),
+            "load": os.getloadavg()[0],  # the machine is shared: its 1-minute load beside each row
         }
 
     async def scenario(self, demo) -> tuple[list[float], list[float], list[str]]:
@@ -254,6 +255,7 @@ class Room:
             "presenter_back": (boss.reopened_at - killed) if boss.reopened_at else None,
             "presenter_caught": (boss.caught_up(probes) - killed) if boss.caught_up(probes) else None,
             "attempts": sum(c.attempts for c in self.phones),
+            "load": os.getloadavg()[0],
         }
 
     async def close(self) -> None:
@@ -274,8 +276,8 @@ def table(rows: list[dict], base: dict[str, dict]) -> list[str]:
     lines = [
         "| phones | demo | write answered p95 (empty room) | write → projector's push p95 (empty room) "
         "| apply → phone push p95 | follow p95 | page load p95 "
-        "| requests/s | KB/s | server CPU (empty room) | simulator CPU | errors / lost |",
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| requests/s | KB/s | server CPU (empty room) | simulator CPU | errors / lost | load |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         b = base.get(r["demo"], {})
@@ -288,7 +290,7 @@ def table(rows: list[dict], base: dict[str, dict]) -> list[str]:
             f"| {r['phones']} | {r['demo']} | {fb} | {ms(r['push_p95'])} | {ms(r['follow_p95'])} "
             f"| {r['load_p95']:.0f} ms | {r['requests_s']:.0f} | {r['bytes_s'] / 1024:.0f} "
             f"| {r['server_cpu']:.2f} cores ({b.get('server_cpu', 0):.2f}) | {r['sim_cpu']:.2f} cores "
-            f"| {r['errors']} / {r['follow_lost']} not followed, {r['push_missing']} pushes missing |"
+            f"| {r['errors']} / {r['follow_lost']} not followed, {r['push_missing']} pushes missing | {r['load']:.1f} |"
         )
     return lines
 
@@ -319,7 +321,7 @@ def storm_report(s: dict) -> list[str]:
     pb = f"{s['presenter_back']:.1f} s" if s["presenter_back"] is not None else "never"
     pc = f"{s['presenter_caught']:.1f} s" if s["presenter_caught"] is not None else "never"
     return [
-        f"kill -9 of every web process with {s['phones']} phones on {s['page']}:",
+        f"kill -9 of every web process with {s['phones']} phones on {s['page']} (load {s['load']:.1f}):",
         f"  phones' sockets open again: {trio(s['back'])}",
         f"  phones caught up (have a write made after the kill): {trio(s['caught'])}; "
         f"{s['missing']} not within {STORM_GIVE_UP_S} s",
@@ -330,7 +332,7 @@ def storm_report(s: dict) -> list[str]:
     ]
 
 
-async def run(app, sizes: list[int], storm: bool) -> tuple[list[dict], dict | None]:
+async def run(app, sizes: list[int], storm: bool, follow_only: bool = False) -> tuple[list[dict], dict | None]:
     password = staff_login(app, "presenter")
     rows: list[dict] = []
     base: dict[str, dict] = {}
@@ -346,7 +348,7 @@ async def run(app, sizes: list[int], storm: bool) -> tuple[list[dict], dict | No
         await room.fill()
         print(f"{size} phones joined in {time.monotonic() - t0:.1f} s (simulator CPU {own_cpu() - cpu0:.1f} s)")
         for path, demo in talk():
-            r = await room.demo(path, demo)
+            r = await room.demo(path, demo, follow_only)
             rows.append(r)
             if size == 0:
                 base[r["demo"]] = r
@@ -386,10 +388,11 @@ def main() -> None:
     parser.add_argument("phones", nargs="*", type=int, default=[100, 300])
     parser.add_argument("--storm", action="store_true", help="kill -9 the web processes with the largest room")
     parser.add_argument("--report", action="store_true", help="add the figures to bench/report.md")
+    parser.add_argument("--follow-only", action="store_true", help="walk the talk without the scenarios' writes")
     args = parser.parse_args()
     started = time.monotonic()
     with running_app(supervised=True, WEB_PROCESSES="2", RATELIMIT_WRITES="100000") as app:
-        rows, storm_result, base = asyncio.run(run(app, args.phones, args.storm))
+        rows, storm_result, base = asyncio.run(run(app, args.phones, args.storm, args.follow_only))
     print(f"whole run {time.monotonic() - started:.0f} s; simulator CPU {own_cpu():.0f} s")
     if args.report:
         write_report(args.phones, rows, base, storm_result)
