@@ -282,8 +282,8 @@ def table(rows: list[dict], base: dict[str, dict]) -> list[str]:
     for r in rows:
         b = base.get(r["demo"], {})
         if r["writes"]:
-            fb = f"{r['answer_p95']:.0f} ms ({b.get('answer_p95', 0):.0f}) | {r['feedback_p95']:.0f} ms "
-            fb += f"({b.get('feedback_p95', 0):.0f})"
+            fb = f"{r['answer_p95']:.0f} ms ({b.get('answer_p95', 0):.0f}) | {ms(r['feedback_p95'])} "
+            fb += f"({ms(b.get('feedback_p95', 0))})"
         else:
             fb = "no writes | —"
         lines.append(

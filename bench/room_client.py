@@ -26,7 +26,7 @@ FOLLOW_JITTER_S = 0.8  # static/showcase/follow.js JITTER_MS
 WS_CONNECT = re.compile(r'ws-connect="([^"]+)"')
 TIMELINE = re.compile(r'data-timeline-group="([^"]+)"')
 ITEM = re.compile(r'data-item-id="([^"]+)"')
-SEEN = re.compile(r'data-seen="([^"]+)"')
+SEEN = re.compile(r'data-seen="([^":]+:[^"]+)"')  # a signed token (demos/seen.py), not a reading's number
 FOLLOW_AT = re.compile(r'id="follow-at"[^>]*data-follow-path="([^"]*)"')
 HX_HEADERS = re.compile(r"hx-headers='([^']+)'")
 ASSETS = re.compile(r'<(?:script[^>]*\ssrc|link[^>]*rel="(?:stylesheet|icon)"[^>]*\shref)="(/static/[^"]+)"')

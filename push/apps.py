@@ -6,6 +6,7 @@ class PushConfig(AppConfig):
 
     def ready(self) -> None:
         """Listen to the store: it announces what happened and never calls the web layers."""
+        from demos import shared
         from store import signals
 
         from . import broadcast
@@ -17,3 +18,5 @@ class PushConfig(AppConfig):
         signals.seen.connect(broadcast.seen, dispatch_uid="push.seen")
         signals.withdrawn.connect(broadcast.withdrawn, dispatch_uid="push.withdrawn")
         signals.progressed.connect(broadcast.progressed, dispatch_uid="push.progressed")
+        # Not the store's: a read one page made, for the demo's other pages.
+        shared.read_shared.connect(broadcast.shared, dispatch_uid="push.shared")

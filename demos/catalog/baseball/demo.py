@@ -13,7 +13,7 @@ from demos.scenario import Scenario, lag
 from store import log
 
 from . import rehearsal as checks
-from . import scoreboard
+from . import scoreboard, sharing
 from .forms import RunForm
 
 SLUG = scoreboard.STREAM
@@ -94,6 +94,8 @@ def read(request, guarantee: str):
     }
     reading = scoreboard.read(guarantee, game, **session)
     context = {"reading": reading, "game": game, "latest": scoreboard.latest_game(), "turn": session["turn"] + 1}
+    if request.GET.get("share") == "1":
+        sharing.share(request, guarantee, context, f"{TEMPLATE}#shared-reading")
     return render(request, f"{TEMPLATE}#reading", context)
 
 
