@@ -64,9 +64,10 @@ class Page:
 
 
 def delay_s(retry: int, presenter: bool) -> float:
-    """static/showcase/app.js reconnectDelay: full jitter, the projector's cap lower."""
-    base, cap = (100, 1000) if presenter else (500, 5000)
-    return min(cap, base * 2**retry) * random.random() / 1000
+    """static/showcase/app.js reconnectDelay: full jitter, the projector's cap lower, a phone's floor."""
+    if presenter:
+        return min(500, 50 * 2**retry) * random.random() / 1000
+    return (1000 + min(5000, 500 * 2**retry) * random.random()) / 1000
 
 
 def parse(path: str, body: str, wide: bool) -> Page:
