@@ -110,6 +110,7 @@ class Client:
         self.flush_queued = False
         self.moving: asyncio.TimerHandle | None = None
         self.closing = False
+        self.closers: set[asyncio.Task] = set()
         self.waiters: dict[str, asyncio.Future] = {}
         self.reset_storm()
 
@@ -222,8 +223,12 @@ class Client:
             task.cancel()
         self.tasks = []
         if self.ws is not None:
-            await self.ws.close()
-            self.ws = None
+            # A browser leaving a page sends its close frame and goes on: it does not wait for
+            # the server's answer (the handshake waited for a busy server added seconds to a follow).
+            ws, self.ws = self.ws, None
+            closer = asyncio.create_task(ws.close())
+            self.closers.add(closer)
+            closer.add_done_callback(self.closers.discard)
 
     def arrived_at(self, path: str) -> float | None:
         return self.arrivals.get(path)
@@ -322,3 +327,4 @@ class Client:
     async def close(self) -> None:
         self.closing = True
         await self.leave_page()
+        await asyncio.gather(*self.closers, return_exceptions=True)
