@@ -43,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 ARRIVE_S = 10  # a room takes this long to join (QR codes are not scanned at once)
 FOLLOW_GIVE_UP_S = 15
 PUSH_GIVE_UP_S = 10
-ROOM_WAIT_S = 3
+SETTLE_GRACE_S = 1.0
 STORM_GIVE_UP_S = 30
 PROBE_EVERY_S = 0.5
 
@@ -107,7 +107,7 @@ class Room:
         while time.monotonic() < deadline and any(p.page is None or p.page.path != target for p in self.phones):
             await asyncio.sleep(0.1)
 
-    async def demo(self, path: str, demo) -> dict:
+    async def demo(self, path: str, demo, follow_only: bool = False) -> dict:
         slug = path.strip("/").split("/")[-1]
         self.stats.reset()
         ticks0, cpu0, t0 = cpu_ticks(self.server_pids()), own_cpu(), time.monotonic()
@@ -120,7 +120,7 @@ class Room:
         # A phone already there (the first demo: it joined there) did not follow anything.
         follow = [p.arrived_at(path) - announced for p in self.phones if (p.arrived_at(path) or 0) > announced]
         lost = sum(1 for p in self.phones if p.arrived_at(path) is None)
-        feedback, answered, keys = await self.scenario(demo)
+        feedback, answered, keys = await self.scenario(None if follow_only else demo)
         seconds = time.monotonic() - t0
         ticks = cpu_ticks(self.server_pids()) - ticks0
         applied = self.applied_at(keys)
@@ -145,17 +145,19 @@ class Room:
             "errors": self.stats.errors,
             "seconds": seconds,
             "answer_p95": percentile([x * 1000 for x in answered], 95),
+            "load": os.getloadavg()[0],  # the machine is shared: its 1-minute load beside each row
         }
 
     async def scenario(self, demo) -> tuple[list[float], list[float], list[str]]:
-        """The demo's scenario as presenter.js runs it: its lag, then its texts through the form."""
+        """The demo's scenario as scenario.js runs it: its lag, then its texts through the form,
+        one every pause (the presenter does not wait for a push before the next)."""
         scenario = demo.scenario if demo else None
         page: Page = self.presenter.page
         if scenario is None or page.form is None:
             return [], [], []
         lag = {k: int(v) if isinstance(v, bool) else v for k, v in scenario.lag.items()}
         await self.presenter.post("/control/lag/", lag)
-        feedback, keys, answered = [], [], []
+        keys, answered, sent_at, arrivals = [], [], {}, {}
         for text in scenario.texts:
             key = uuid.uuid4().hex
             sent = time.time()
@@ -163,19 +165,43 @@ class Room:
             answered.append(time.time() - sent)
             if status == 202:
                 keys.append(key)
-                got = await self.presenter.wait_item(key, PUSH_GIVE_UP_S)
-                if got is not None:
-                    feedback.append(got - sent)
+                sent_at[key] = sent
+                arrivals[key] = asyncio.create_task(self.presenter.wait_item(key, PUSH_GIVE_UP_S))
             await asyncio.sleep(scenario.pause_ms / 1000)
-        # Then the room's pushes: every key some phone got, on every phone (session-only pushes
-        # reach no phone), at most ROOM_WAIT_S after the projector had its last one.
-        deadline = time.monotonic() + ROOM_WAIT_S
-        while time.monotonic() < deadline:
+        # Wait only for pushes that come: until every replica has settled (applied or rejected)
+        # every write, then SETTLE_GRACE_S for the pushes in flight. A page that
+        # shows no item by its id (CAP's and monotonic reads' tallies) gets nothing to wait for.
+        await self.settled(keys)
+        grace = time.monotonic() + SETTLE_GRACE_S
+        while time.monotonic() < grace:
             got = {k for p in self.phones for k in keys if k in p.seen_items}
-            if got and all(k in p.seen_items for p in self.phones for k in got) and len(got) == len(keys):
+            everyone = all(k in p.seen_items for p in self.phones for k in got)
+            if everyone and all(task.done() for task in arrivals.values()):
                 break
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.05)
+        feedback = []
+        for key, task in arrivals.items():
+            if task.done() and (got := task.result()) is not None:
+                feedback.append(got - sent_at[key])
+            task.cancel()
         return feedback, answered, keys
+
+    async def settled(self, keys: list[str]) -> None:
+        """Until no delivery of `keys` is queued, at most PUSH_GIVE_UP_S."""
+        if not keys:
+            return
+        sql = (
+            "SELECT count(*) FROM store_event e JOIN store_delivery d ON d.event_id = e.id "
+            "WHERE e.key IN (%s) AND d.state = 'queued'"
+        )
+        sql %= ",".join("?" * len(keys))
+        deadline = time.monotonic() + PUSH_GIVE_UP_S
+        while time.monotonic() < deadline:
+            if all(k in self.presenter.seen_items for k in keys):
+                return
+            if not (await asyncio.to_thread(self.app.query, sql, tuple(keys)))[0][0]:
+                return
+            await asyncio.sleep(0.2)
 
     def applied_at(self, keys: list[str]) -> dict[str, float]:
         """Each write's first apply on a replica that pushed it, in seconds since the epoch."""
@@ -229,6 +255,7 @@ class Room:
             "presenter_back": (boss.reopened_at - killed) if boss.reopened_at else None,
             "presenter_caught": (boss.caught_up(probes) - killed) if boss.caught_up(probes) else None,
             "attempts": sum(c.attempts for c in self.phones),
+            "load": os.getloadavg()[0],
         }
 
     async def close(self) -> None:
@@ -249,21 +276,21 @@ def table(rows: list[dict], base: dict[str, dict]) -> list[str]:
     lines = [
         "| phones | demo | write answered p95 (empty room) | write → projector's push p95 (empty room) "
         "| apply → phone push p95 | follow p95 | page load p95 "
-        "| requests/s | KB/s | server CPU (empty room) | simulator CPU | errors / lost |",
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| requests/s | KB/s | server CPU (empty room) | simulator CPU | errors / lost | load |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         b = base.get(r["demo"], {})
         if r["writes"]:
-            fb = f"{r['answer_p95']:.0f} ms ({b.get('answer_p95', 0):.0f}) | {r['feedback_p95']:.0f} ms "
-            fb += f"({b.get('feedback_p95', 0):.0f})"
+            fb = f"{r['answer_p95']:.0f} ms ({b.get('answer_p95', 0):.0f}) | {ms(r['feedback_p95'])} "
+            fb += f"({ms(b.get('feedback_p95', 0))})"
         else:
             fb = "no writes | —"
         lines.append(
             f"| {r['phones']} | {r['demo']} | {fb} | {ms(r['push_p95'])} | {ms(r['follow_p95'])} "
             f"| {r['load_p95']:.0f} ms | {r['requests_s']:.0f} | {r['bytes_s'] / 1024:.0f} "
             f"| {r['server_cpu']:.2f} cores ({b.get('server_cpu', 0):.2f}) | {r['sim_cpu']:.2f} cores "
-            f"| {r['errors']} / {r['follow_lost']} not followed, {r['push_missing']} pushes missing |"
+            f"| {r['errors']} / {r['follow_lost']} not followed, {r['push_missing']} pushes missing | {r['load']:.1f} |"
         )
     return lines
 
@@ -294,7 +321,7 @@ def storm_report(s: dict) -> list[str]:
     pb = f"{s['presenter_back']:.1f} s" if s["presenter_back"] is not None else "never"
     pc = f"{s['presenter_caught']:.1f} s" if s["presenter_caught"] is not None else "never"
     return [
-        f"kill -9 of every web process with {s['phones']} phones on {s['page']}:",
+        f"kill -9 of every web process with {s['phones']} phones on {s['page']} (load {s['load']:.1f}):",
         f"  phones' sockets open again: {trio(s['back'])}",
         f"  phones caught up (have a write made after the kill): {trio(s['caught'])}; "
         f"{s['missing']} not within {STORM_GIVE_UP_S} s",
@@ -305,7 +332,7 @@ def storm_report(s: dict) -> list[str]:
     ]
 
 
-async def run(app, sizes: list[int], storm: bool) -> tuple[list[dict], dict | None]:
+async def run(app, sizes: list[int], storm: bool, follow_only: bool = False) -> tuple[list[dict], dict | None]:
     password = staff_login(app, "presenter")
     rows: list[dict] = []
     base: dict[str, dict] = {}
@@ -321,7 +348,7 @@ async def run(app, sizes: list[int], storm: bool) -> tuple[list[dict], dict | No
         await room.fill()
         print(f"{size} phones joined in {time.monotonic() - t0:.1f} s (simulator CPU {own_cpu() - cpu0:.1f} s)")
         for path, demo in talk():
-            r = await room.demo(path, demo)
+            r = await room.demo(path, demo, follow_only)
             rows.append(r)
             if size == 0:
                 base[r["demo"]] = r
@@ -361,10 +388,11 @@ def main() -> None:
     parser.add_argument("phones", nargs="*", type=int, default=[100, 300])
     parser.add_argument("--storm", action="store_true", help="kill -9 the web processes with the largest room")
     parser.add_argument("--report", action="store_true", help="add the figures to bench/report.md")
+    parser.add_argument("--follow-only", action="store_true", help="walk the talk without the scenarios' writes")
     args = parser.parse_args()
     started = time.monotonic()
     with running_app(supervised=True, WEB_PROCESSES="2", RATELIMIT_WRITES="100000") as app:
-        rows, storm_result, base = asyncio.run(run(app, args.phones, args.storm))
+        rows, storm_result, base = asyncio.run(run(app, args.phones, args.storm, args.follow_only))
     print(f"whole run {time.monotonic() - started:.0f} s; simulator CPU {own_cpu():.0f} s")
     if args.report:
         write_report(args.phones, rows, base, storm_result)

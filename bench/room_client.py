@@ -3,10 +3,10 @@
 Copied from the page, not imagined: the socket URL is the page's `ws-connect` (plus the groups
 patch.js and follow.js add), the "seen" beacon is presenter.js's (tokens the page rendered,
 batched per frame), polls are the page's `hx-trigger="every ..."` elements, a following phone
-moves after follow.js's random pause, a dropped socket retries with app.js's delay. Static
-files are asked for again on every page (If-Modified-Since), as Chromium does (they carry no
-Cache-Control). HTTP is plain HTTP/1.0 over asyncio streams, one connection a request; only to
-127.0.0.1.
+moves after follow.js's random pause, a dropped socket retries with app.js's delay. A static
+file (its URL versioned, fresh for a year: showcase/static.py) is fetched once; one without a
+max-age is asked again on every page with If-Modified-Since. HTTP is plain HTTP/1.0 over
+asyncio streams, one connection a request; only to 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ FOLLOW_JITTER_S = 0.8  # static/showcase/follow.js JITTER_MS
 WS_CONNECT = re.compile(r'ws-connect="([^"]+)"')
 TIMELINE = re.compile(r'data-timeline-group="([^"]+)"')
 ITEM = re.compile(r'data-item-id="([^"]+)"')
-SEEN = re.compile(r'data-seen="([^"]+)"')
+SEEN = re.compile(r'data-seen="([^":]+:[^"]+)"')  # a signed token (demos/seen.py), not a reading's number
 FOLLOW_AT = re.compile(r'id="follow-at"[^>]*data-follow-path="([^"]*)"')
 HX_HEADERS = re.compile(r"hx-headers='([^']+)'")
 ASSETS = re.compile(r'<(?:script[^>]*\ssrc|link[^>]*rel="(?:stylesheet|icon)"[^>]*\shref)="(/static/[^"]+)"')
@@ -64,9 +64,10 @@ class Page:
 
 
 def delay_s(retry: int, presenter: bool) -> float:
-    """static/showcase/app.js reconnectDelay: full jitter, the projector's cap lower."""
-    base, cap = (100, 1000) if presenter else (500, 5000)
-    return min(cap, base * 2**retry) * random.random() / 1000
+    """static/showcase/app.js reconnectDelay: full jitter, the projector's cap lower, a phone's floor."""
+    if presenter:
+        return min(500, 50 * 2**retry) * random.random() / 1000
+    return (1000 + min(5000, 500 * 2**retry) * random.random()) / 1000
 
 
 def parse(path: str, body: str, wide: bool) -> Page:
@@ -98,7 +99,7 @@ class Client:
         self.base, self.host, self.port = base, parts.hostname, parts.port
         self.stats, self.wide, self.presenter = stats, wide, presenter
         self.cookies: dict[str, str] = {}
-        self.assets: dict[str, str] = {}  # path -> Last-Modified
+        self.assets: dict[str, dict[str, str]] = {}  # URL -> its answer's headers
         self.page: Page | None = None
         self.ws = None
         self.tasks: list[asyncio.Task] = []
@@ -109,6 +110,7 @@ class Client:
         self.flush_queued = False
         self.moving: asyncio.TimerHandle | None = None
         self.closing = False
+        self.closers: set[asyncio.Task] = set()
         self.waiters: dict[str, asyncio.Future] = {}
         self.reset_storm()
 
@@ -198,13 +200,14 @@ class Client:
         if status != 200:
             return
         self.stats.page_loads.append(time.time() - started)
-        # Static files carry Last-Modified and no Cache-Control: Chromium asks again on every
-        # page (tests/test_room_sim.py); the simulator does too, with If-Modified-Since.
-        for asset in dict.fromkeys(ASSETS.findall(body)):
-            since = {"If-Modified-Since": self.assets[asset]} if asset in self.assets else {}
-            _, headers, _ = await self.request("GET", asset, headers=since, kind="static")
-            if "last-modified" in headers:
-                self.assets[asset] = headers["last-modified"]
+        for asset in dict.fromkeys(html.unescape(a) for a in ASSETS.findall(body)):
+            kept = self.assets.get(asset, {})
+            if "max-age" in kept.get("cache-control", ""):
+                continue  # fresh in the browser's cache: no request (tests/test_room_sim.py)
+            since = {"If-Modified-Since": kept["last-modified"]} if "last-modified" in kept else {}
+            status, headers, _ = await self.request("GET", asset, headers=since, kind="static")
+            if status == 200:
+                self.assets[asset] = headers
         page = parse(path, body, self.wide)
         self.page = page
         self.arrivals.setdefault(path, time.time())
@@ -220,8 +223,12 @@ class Client:
             task.cancel()
         self.tasks = []
         if self.ws is not None:
-            await self.ws.close()
-            self.ws = None
+            # A browser leaving a page sends its close frame and goes on: it does not wait for
+            # the server's answer (the handshake waited for a busy server added seconds to a follow).
+            ws, self.ws = self.ws, None
+            closer = asyncio.create_task(ws.close())
+            self.closers.add(closer)
+            closer.add_done_callback(self.closers.discard)
 
     def arrived_at(self, path: str) -> float | None:
         return self.arrivals.get(path)
@@ -320,3 +327,4 @@ class Client:
     async def close(self) -> None:
         self.closing = True
         await self.leave_page()
+        await asyncio.gather(*self.closers, return_exceptions=True)

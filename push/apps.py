@@ -6,6 +6,7 @@ class PushConfig(AppConfig):
 
     def ready(self) -> None:
         """Listen to the store: it announces what happened and never calls the web layers."""
+        from demos import shared
         from demos.signals import judged
         from store import signals
 
@@ -19,3 +20,5 @@ class PushConfig(AppConfig):
         signals.withdrawn.connect(broadcast.withdrawn, dispatch_uid="push.withdrawn")
         signals.progressed.connect(broadcast.progressed, dispatch_uid="push.progressed")
         judged.connect(broadcast.judged, dispatch_uid="push.judged")
+        # Not the store's: a read one page made, for the demo's other pages.
+        shared.read_shared.connect(broadcast.shared, dispatch_uid="push.shared")

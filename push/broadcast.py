@@ -69,6 +69,11 @@ def withdrawn(stream: str, replicas: list[str], **kwargs) -> None:
     coalesce.changed(regions.CURTAIN_LOG, *replica_regions, regions.stream(stream), *regions.timeline_regions({stream}))
 
 
+def shared(stream: str, html: str, **kwargs) -> None:
+    """A page's read that the demo's other pages show too (demos/shared.py)."""
+    send(stream_group(stream), html)
+
+
 def progressed(process, **kwargs) -> None:
     """A business process moved on: its starter's pages first, then the stream's live picture."""
     if process.session_key and (html := regions.process_update(process)):

@@ -10,16 +10,17 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from push.consumers import LiveConsumer  # noqa: E402
 from showcase.health import edge  # noqa: E402
+from showcase.static import CachingStaticFilesHandler  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        # Static files come from the app server itself: one process, nothing else to run.
-        "http": edge(ASGIStaticFilesHandler(django_asgi_app)),
+        # Static files come from the app server itself: one process, nothing else to run; by
+        # versioned URL, cached a year (showcase/static.py).
+        "http": edge(CachingStaticFilesHandler(django_asgi_app)),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter([path("ws/live/", LiveConsumer.as_asgi())]))
         ),

@@ -89,6 +89,9 @@ MIDDLEWARE = [
     "showcase.middleware.XFrameOptions",
     "showcase.middleware.CSP",
     "django_htmx.middleware.HtmxMiddleware",
+    # A room following the projector: a demo page rendered once a second for every phone that
+    # has written nothing, each with its own CSRF token and keys (conference/page_cache.py).
+    "conference.page_cache.FollowerPageCache",
 ]
 
 # Nothing inline and nothing from elsewhere: every script, style and font is a file of ours.
@@ -175,6 +178,11 @@ STATIC_URL = "static/"
 # A demo is a folder (demos/catalog/<name>/): its templates and static files live in it.
 STATICFILES_DIRS = [BASE_DIR / "static", *sorted(BASE_DIR.glob("demos/catalog/*/static"))]
 STATIC_ROOT = VAR_DIR / "static"
+# Each {% static %} URL carries its file's digest and is cached a year (showcase/static.py).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "showcase.static.VersionedStaticFilesStorage"},
+}
 
 LOGIN_URL = "/admin/login/"
 

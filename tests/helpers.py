@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from demos.rehearsal import write
 
-__all__ = ["thread", "write", "write_accepted"]
+__all__ = ["NetworkLog", "thread", "write", "write_accepted"]
 
 
 def write_accepted(page, text: str) -> str:
@@ -16,6 +16,36 @@ def write_accepted(page, text: str) -> str:
     expect(page.locator("[data-write-form] .form-ok")).to_be_visible(timeout=30_000)
     expect(page.locator("[data-write-form] input[name=key]")).not_to_have_value(key, timeout=30_000)
     return key
+
+
+class NetworkLog:
+    """The HTTP requests a Chromium page sent to the network, as Chrome's own DevTools count them:
+    Playwright reports a script served from the browser's cache as a request too."""
+
+    def __init__(self, page):
+        self.sent: dict[str, tuple[str, str, str]] = {}  # request id -> (method, url, resource type)
+        self.cached: set[str] = set()
+        cdp = page.context.new_cdp_session(page)
+        cdp.on("Network.requestWillBeSent", self._sent)
+        cdp.on("Network.requestServedFromCache", lambda event: self.cached.add(event["requestId"]))
+        cdp.on("Network.responseReceived", self._received)
+        cdp.send("Network.enable")
+
+    def _sent(self, event) -> None:
+        request = event["request"]
+        self.sent[event["requestId"]] = (request["method"], request["url"], event.get("type", ""))
+
+    def _received(self, event) -> None:
+        if event["response"].get("fromDiskCache") or event["response"].get("fromPrefetchCache"):
+            self.cached.add(event["requestId"])
+
+    def requests(self) -> list[tuple[str, str, str]]:
+        """(method, url, resource type) of every request that went to the server, in order."""
+        return [request for rid, request in self.sent.items() if rid not in self.cached]
+
+    def clear(self) -> None:
+        self.sent.clear()
+        self.cached.clear()
 
 
 def thread(work, bound_s: float = 10) -> threading.Thread:

@@ -9,38 +9,40 @@ import pytest
 
 from bench.room_client import Client, Stats
 from tests.conftest import wait_until
+from tests.helpers import NetworkLog
 
 pytestmark = pytest.mark.browser
 
 PAGE = "/demos/push/"
 
 
-def chromium_kinds(page, asked: list) -> None:
-    """What the page asks for, as the simulator names it."""
+def chromium_kinds(page, asked: list):
+    """What the page asks the server for, as the simulator names it (a script served from the
+    browser's cache asks nothing); call the result for the HTTP requests so far."""
+    network = NetworkLog(page)
 
-    def on_request(request):
-        path = urlsplit(request.url).path
-        if request.method == "POST" and path == "/seen/":
-            asked.append(("beacon", path))
-        elif request.resource_type == "document":
-            asked.append(("page", path))
-        elif path.startswith("/static/"):
-            asked.append(("static", path))
-        else:
-            asked.append((request.method, path))
+    def kind(method: str, url: str, resource: str) -> tuple[str, str]:
+        path = urlsplit(url).path
+        if method == "POST" and path == "/seen/":
+            return ("beacon", path)
+        if resource == "Document":
+            return ("page", path)
+        if path.startswith("/static/"):
+            return ("static", path)
+        return (method, path)
 
     def on_socket(socket):
         parts = urlsplit(socket.url)
         asked.append(("ws", f"{parts.path}?{parts.query}"))
 
-    page.on("request", on_request)
     page.on("websocket", on_socket)
+    return lambda: asked + [kind(*request) for request in network.requests()]
 
 
 def test_a_simulated_phone_asks_for_what_a_chromium_phone_asks_for(fresh, new_page):
     phone = new_page("/join/", width=390, height=800)  # joined: it follows the presenter
     asked: list = []
-    chromium_kinds(phone, asked)
+    browser_asked = chromium_kinds(phone, asked)
     phone.goto(fresh.url + PAGE)
     phone.wait_for_selector("body.is-live")
 
@@ -76,6 +78,7 @@ def test_a_simulated_phone_asks_for_what_a_chromium_phone_asks_for(fresh, new_pa
         keys, simulated = pool.submit(asyncio.run, simulate()).result()
     for key in keys:
         wait_until(lambda key=key: phone.locator(f'[data-item-id="{key}"][data-seen]').count(), what=key)
-    wait_until(lambda: asked.count(("beacon", "/seen/")) >= 2, what="the browser's seen beacons")
-    assert set(simulated) == set(asked), (sorted(set(simulated) - set(asked)), sorted(set(asked) - set(simulated)))
-    assert ("ws", "/ws/live/?g=lag&g=stream.push&g=follow") in set(asked)
+    wait_until(lambda: browser_asked().count(("beacon", "/seen/")) >= 2, what="the browser's seen beacons")
+    asked = set(browser_asked())
+    assert set(simulated) == asked, (sorted(set(simulated) - asked), sorted(asked - set(simulated)))
+    assert ("ws", "/ws/live/?g=lag&g=stream.push&g=follow") in asked

@@ -10,10 +10,13 @@
 
   // Retry soon and often: a restarted server is back in seconds, not the minute the default
   // full jitter can reach. Still jittered, so a room of phones does not reconnect in one burst.
-  // The projector retries five times as soon: it is back before the room queues up.
+  // The projector retries ten times as often and a phone waits PHONE_FLOOR_MS before each try:
+  // a restarted server takes the projector's socket before the room queues up behind it.
   var PRESENTER = document.body && document.body.classList.contains("presenter");
+  var PHONE_FLOOR_MS = 1000;
   function reconnectDelay(retryCount) {
-    return Math.min(PRESENTER ? 1000 : 5000, (PRESENTER ? 100 : 500) * Math.pow(2, retryCount)) * Math.random();
+    if (PRESENTER) { return Math.min(500, 50 * Math.pow(2, retryCount)) * Math.random(); }
+    return PHONE_FLOOR_MS + Math.min(5000, 500 * Math.pow(2, retryCount)) * Math.random();
   }
   if (window.htmx) { htmx.config.wsReconnectDelay = reconnectDelay; }
 

@@ -14,7 +14,7 @@ from store import log
 
 from . import history as histories
 from . import rehearsal as checks
-from . import scoreboard
+from . import scoreboard, sharing
 from .forms import RunForm
 
 SLUG = scoreboard.STREAM
@@ -105,6 +105,8 @@ def read(request, guarantee: str):
         SLUG, history.read(guarantee, history.who(session["session_key"]), invoke, seen, game=game, page=page)
     )
     context = {"reading": reading, "game": game, "latest": scoreboard.latest_game(), "turn": session["turn"] + 1}
+    if request.GET.get("share") == "1":
+        sharing.share(request, guarantee, context, f"{TEMPLATE}#shared-reading")
     return render(request, f"{TEMPLATE}#reading", context)
 
 

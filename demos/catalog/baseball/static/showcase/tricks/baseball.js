@@ -2,11 +2,13 @@
 // own, one read at a time, and keep a history of what they read. A reader stops once every
 // replica holds the whole game (its read says "settled"), and reads again when a push says a
 // run was applied, when this page plays, or when a hidden tab comes back: an idle page asks nothing.
+// The page that played a game shares its reads of it (share=1); every other page of the demo (the
+// room's phones) shows those, pushed, and reads on its own only when none came for WATCH_GRACE_MS.
 (function () {
   "use strict";
   var root = document.querySelector('[data-demo="baseball"]');
   if (!root) { return; }
-  var EVERY_MS = 500, KEEP = 14;
+  var EVERY_MS = 500, KEEP = 14, WATCH_GRACE_MS = 2500;
   var board = root.querySelector("[data-game-id]");
   var button = root.querySelector("[data-play]");
   var statusLine = root.querySelector("[data-play-status]");
@@ -14,6 +16,7 @@
   var playing = false, readers = [];
   // This page's readers, told apart from another tab's in the history the checker judges.
   var pageId = Math.random().toString(36).slice(2, 10);
+  var sharing = "";  // the game this page played: its reads of it are the room's
   // Every read of the current game, per guarantee: what tests and the curious can inspect.
   window.baseballReads = {};
 
@@ -57,8 +60,9 @@
       // Each pane reads through its own guarantee. The monotonic reader's session memory,
       // the highest position it has read, travels with every read and comes back raised.
       var query = new URLSearchParams({ game: game, seen: state.seen, turn: state.turn, page: pageId });
-      return pane.dataset.url + "?" + query;
       // end trick:baseball
+      if (game && game === sharing) { query.set("share", "1"); }
+      return pane.dataset.url + "?" + query;
     }
 
     function remember(reading, startedAt) {
@@ -103,9 +107,30 @@
       return reading.dataset.settled === "1";
     }
 
+    // The playing page's read of this reader, pushed: shown as if this page had read it. A read
+    // overtaken by a later one of the same game (two web processes) is dropped.
+    var watchedAt = 0, watchedGame = "", watchedTurn = 0, fallback = null;
+    function watching() { return Date.now() - watchedAt < WATCH_GRACE_MS; }
+    function watch(html) {
+      var box = document.createElement("div");
+      box.innerHTML = html;
+      var reading = box.querySelector("[data-reading]");
+      if (!reading || (game && game === sharing)) { return; }  // this page plays: it reads itself
+      var turn = Number(reading.dataset.turn);
+      if (reading.dataset.gameId === watchedGame && turn <= watchedTurn) { return; }
+      watchedGame = reading.dataset.gameId;
+      watchedTurn = turn;
+      watchedAt = Date.now();
+      if (watchedGame !== game) { newGame(watchedGame); }
+      clearTimeout(fallback);
+      // Unsettled and then nothing more: the playing page went away; read on our own.
+      if (!landed(html, watchedAt)) { fallback = setTimeout(wake, WATCH_GRACE_MS); }
+    }
+
     var awake = false, again = false;
     function read() {
       if (document.hidden) { awake = false; return; }  // a hidden tab reads again when shown
+      if (watching()) { awake = false; return; }  // the playing page reads for this one
       var startedAt = Date.now();
       again = false;
       fetch(url(), { headers: { "HX-Request": "true" } })
@@ -118,6 +143,7 @@
         });
     }
     function wake() {
+      if (watching()) { return; }
       again = true;  // a read under way may predate the news: read once more after it
       if (awake) { return; }
       awake = true;
@@ -125,7 +151,7 @@
     }
     clear();
     wake();
-    return { clear: clear, wake: wake };
+    return { guarantee: guarantee, clear: clear, wake: wake, watch: watch };
   }
 
   async function play() {
@@ -136,6 +162,7 @@
       var response = await post(button.dataset.playUrl);
       var started = await response.json();
       if (!response.ok) { statusLine.textContent = started.error; return; }
+      sharing = started.game;
       newGame(started.game);
       for (var i = 0; i < started.writes; i++) {
         var written = await post(button.dataset.writeUrl, { game: game, index: i });
@@ -162,6 +189,11 @@
   document.addEventListener("htmx:oobAfterSwap", function (event) {
     var target = event.detail && event.detail.target;
     if (target && target.id === "news-baseball") { wakeAll(); }
+    if (target && target.hasAttribute("data-shared-read")) {
+      var html = target.innerHTML;
+      target.replaceChildren();
+      readers.forEach(function (r) { if (target.id === "shared-read-" + r.guarantee) { r.watch(html); } });
+    }
   });
   document.addEventListener("visibilitychange", function () { if (!document.hidden) { wakeAll(); } });
 })();

@@ -1,0 +1,128 @@
+"""A room follows the projector to the next demo: render its page once a second, not per phone.
+
+When the presenter moves on, every following phone asks for the same page within a second
+(push/follow.py, static/showcase/follow.js); rendered for each, a room of 300 costs the server
+seconds of CPU at the moment the talk moves on. A phone that joined through /join/ and has written
+nothing sees exactly what every such phone sees, except for its CSRF token and the fresh
+idempotency keys of its forms: so its page is rendered once per TTL_S per process, and each phone
+gets that body with its own token and keys put in. What is live on the page is drawn again from a
+fresh snapshot when the page's socket connects (push/consumers.py), as for a page rendered the
+moment before a write, so a body up to TTL_S old shows nothing stale for long.
+
+Who gets the shared body: an anonymous session whose data is the follow flag (and what the pages
+themselves put in it, which is part of the key), that never POSTed anything but the seen beacon.
+A session that posts is remembered in Redis (WRITERS), so both web processes render its pages
+for it alone: they show its own writes marked as its own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from functools import cache
+
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.urls import reverse
+
+from demos import registry
+from showcase.redis_client import redis_client
+from store.log import session_ref
+
+from .follow import SESSION_KEY
+
+TTL_S = 1.0
+WRITERS = "room:writers"  # session refs that posted: their pages are their own
+WRITERS_TTL_S = 12 * 3600
+QUIET_POSTS = ("/seen/",)  # posts that write nothing a page shows
+TOKEN = re.compile(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'')
+KEY = re.compile(r'(name="key" value=")([0-9a-f]{32})(")')
+
+
+@cache
+def demo_pages() -> frozenset[str]:
+    return frozenset(reverse("demo", args=[d.slug]) for d in registry.demos())
+
+
+@dataclass
+class Page:
+    rendered: float
+    body: str  # with the render's CSRF token as TOKEN_MARK
+    status: int
+    headers: list[tuple[str, str]]
+
+
+TOKEN_MARK = "\x00csrf\x00"
+
+
+class FollowerPageCache:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.pages: dict[tuple[str, str], Page] = {}
+        self.posted: set[str] = set()  # this process's own record, should Redis be away
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST":
+            self.remember_writer(request)
+            return self.get_response(request)
+        variant = self.variant(request)
+        if variant is None:
+            return self.get_response(request)
+        key = (request.path, variant)
+        page = self.pages.get(key)
+        if page is not None and time.monotonic() - page.rendered < TTL_S:
+            return self.answer(request, page)
+        response = self.get_response(request)
+        if response.status_code == 200 and not response.streaming and (page := self.keep(response)):
+            self.pages[key] = page
+        return response
+
+    def remember_writer(self, request: HttpRequest) -> None:
+        session_key = request.session.session_key
+        if not session_key or request.path in QUIET_POSTS:
+            return
+        ref = session_ref(session_key)
+        self.posted.add(ref)
+        try:
+            redis_client().pipeline().sadd(WRITERS, ref).expire(WRITERS, WRITERS_TTL_S).execute()
+        except Exception:  # noqa: BLE001 - Redis away: this process still knows; the other renders as before
+            pass
+
+    def variant(self, request: HttpRequest) -> str | None:
+        """What the page depends on besides its token and keys, or None: render it for this request alone."""
+        if request.path not in demo_pages() or request.GET or request.headers.get("HX-Request"):
+            return None
+        if request.user.is_authenticated or request.session.get(SESSION_KEY) is not True:
+            return None
+        ref = session_ref(request.session.session_key)
+        if ref in self.posted:
+            return None
+        try:
+            if redis_client().sismember(WRITERS, ref):
+                return None
+        except Exception:  # noqa: BLE001 - Redis away: whether it wrote is unknown
+            return None
+        return json.dumps(dict(request.session.items()), sort_keys=True, default=str)
+
+    def keep(self, response: HttpResponse) -> Page | None:
+        body = response.content.decode()
+        token = TOKEN.search(body)
+        if token is None:
+            return None
+        return Page(time.monotonic(), body.replace(token.group(1), TOKEN_MARK), 200, list(response.items()))
+
+    def answer(self, request: HttpRequest, page: Page) -> HttpResponse:
+        keys: dict[str, str] = {}
+
+        def fresh_key(m: re.Match) -> str:
+            return m.group(1) + keys.setdefault(m.group(2), uuid.uuid4().hex) + m.group(3)
+
+        body = KEY.sub(fresh_key, page.body.replace(TOKEN_MARK, get_token(request)))
+        response = HttpResponse(body, status=page.status)
+        for name, value in page.headers:
+            if name.lower() != "content-length":
+                response[name] = value
+        return response

@@ -1,0 +1,104 @@
+"""A room following the projector shares one render of a demo page (conference/page_cache.py):
+each phone that has written nothing gets it with its own CSRF token and its own form keys; a
+phone that wrote, a stranger who never joined, and staff get a page rendered for them alone."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from conference import page_cache
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/demos/conflicts/"  # its shop carries the read's own time: one render, one time
+TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
+KEYS = re.compile(r'name="key" value="([0-9a-f]{32})"')
+AS_OF = re.compile(r'data-as-of="(\d+)"')
+ACTION = re.compile(r'<form id="write-form"[^>]*action="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _long_lived(monkeypatch):
+    monkeypatch.setattr(page_cache, "TTL_S", 3600)  # no test depends on how fast it runs
+
+
+class Room:
+    """Several phones through one server process (one cache), each with its own cookies."""
+
+    def __init__(self):
+        self.client = Client(enforce_csrf_checks=True)
+        self.jars: dict[str, dict] = {}
+
+    def as_phone(self, name: str) -> Client:
+        self.client.cookies.clear()
+        for key, value in self.jars.get(name, {}).items():
+            self.client.cookies[key] = value
+        return self.client
+
+    def keep(self, name: str) -> None:
+        self.jars[name] = {key: morsel.value for key, morsel in self.client.cookies.items()}
+
+    def join(self, name: str) -> None:
+        assert self.as_phone(name).get("/join/").status_code == 200
+        self.keep(name)
+
+    def page(self, name: str, path: str = PAGE) -> str:
+        response = self.as_phone(name).get(path)
+        self.keep(name)
+        assert response.status_code == 200
+        return response.content.decode()
+
+
+def same_but_token_and_keys(a: str, b: str) -> bool:
+    def blank(page: str) -> str:
+        return KEYS.sub('name="key" value=""', TOKEN.sub('"X-CSRFToken": ""', page)).replace(
+            TOKEN.search(page).group(1), ""
+        )
+
+    return blank(a) == blank(b)
+
+
+def test_phones_that_joined_share_one_render_each_with_its_own_token_and_keys():
+    room = Room()
+    room.join("ann")
+    room.join("bob")
+    ann, bob = room.page("ann"), room.page("bob")
+    assert AS_OF.search(ann).group(1) == AS_OF.search(bob).group(1)  # rendered once
+    assert same_but_token_and_keys(ann, bob)
+    assert TOKEN.search(ann).group(1) != TOKEN.search(bob).group(1)
+    assert not set(KEYS.findall(ann)) & set(KEYS.findall(bob))
+
+
+def test_a_phone_served_the_shared_page_writes_with_its_token_and_key():
+    room = Room()
+    room.join("ann")
+    room.join("bob")
+    room.page("ann", "/demos/push/")
+    bob = room.page("bob", "/demos/push/")
+    client = room.as_phone("bob")
+    data = {
+        "csrfmiddlewaretoken": TOKEN.search(bob).group(1),
+        "key": KEYS.search(bob).group(1),
+        "text": "from the shared page",
+    }
+    assert client.post(ACTION.search(bob).group(1), data, HTTP_HX_REQUEST="true").status_code == 202
+
+
+def test_a_phone_that_wrote_a_stranger_and_staff_get_pages_of_their_own():
+    room = Room()
+    for name in ("ann", "bob"):
+        room.join(name)
+    shared = AS_OF.search(room.page("ann")).group(1)
+    push = room.page("bob", "/demos/push/")
+    client = room.as_phone("bob")
+    data = {"csrfmiddlewaretoken": TOKEN.search(push).group(1), "key": KEYS.search(push).group(1), "text": "mine"}
+    assert client.post(ACTION.search(push).group(1), data, HTTP_HX_REQUEST="true").status_code == 202
+    room.keep("bob")
+    assert AS_OF.search(room.page("bob")).group(1) != shared
+    assert AS_OF.search(room.page("stranger")).group(1) != shared  # never joined: does not follow
+    staff = room.as_phone("staff")
+    staff.force_login(get_user_model().objects.create_user("p", password="x", is_staff=True))
+    room.keep("staff")
+    assert AS_OF.search(room.page("staff")).group(1) != shared
