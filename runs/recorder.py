@@ -196,7 +196,7 @@ class _Batch:
         run = self.latest.get(stream)
         if run is None or to_ms(run.ended_at) < t - IDLE_GAP_MS or len(run.events) >= MAX_EVENTS:
             return None
-        if run.events and run.events[-1]["k"] == "reset":
+        if _reset_since_last_write(run):
             return None  # the demo data was reset: what comes next is a run of its own
         return run
 
@@ -234,6 +234,17 @@ class _Batch:
             for run in [*self.touched.values(), *self.fresh]:
                 run.save()
         self.client.set(LAG_KEY, json.dumps(self.lag))
+
+
+def _reset_since_last_write(run: Run) -> bool:
+    """Whether a reset came after the run's last write. Once reset, a run takes no more writes;
+    only late applies of its own writes and changes for every demo may follow."""
+    for event in reversed(run.events):
+        if event["k"] == "reset":
+            return True
+        if event["k"] == "accepted":
+            return False
+    return False
 
 
 def _at(ms: int) -> datetime:

@@ -86,10 +86,12 @@ def test_a_reset_ends_every_open_run_and_the_next_write_starts_one_of_its_own():
     t = recorder.now_ms()
     recorder.record(entry(t, "accepted", pos=1, key="a"), {"t": t + 1, "k": "reset"})
     recorder.flush()  # the next write comes in another flush, as it would after a reset
-    recorder.record(entry(t + 2, "accepted", pos=1, key="b"))
+    # A late apply of the old write, and a lag change, both after the reset: still not a new write.
+    recorder.record(entry(t + 2, "applied", pos=1, key="a", r="slow"), {"t": t + 3, "k": "lag", "lag": lag.describe()})
+    recorder.record(entry(t + 4, "accepted", pos=1, key="b"))
     recorder.flush()
     before, after = Run.objects.order_by("started_at")
-    assert [e["k"] for e in before.events] == ["accepted", "reset"]
+    assert [e["k"] for e in before.events] == ["accepted", "reset", "applied"]
     assert [e["key"] for e in after.events] == ["b"]
 
 
