@@ -5,6 +5,7 @@ import threading
 from django.db import connections
 from playwright.sync_api import expect
 
+from demos.catalog.baseball.game import GAME, GUARANTEES, prefix_scores
 from demos.rehearsal import write
 
 __all__ = ["NetworkLog", "thread", "write", "write_accepted"]
@@ -61,3 +62,17 @@ def thread(work, bound_s: float = 10) -> threading.Thread:
     started.start()
     started.join(bound_s)
     return started
+
+
+def assert_readers_kept_their_guarantees(reads: dict) -> None:
+    """Baseball: every reader read (window.baseballReads), each read within what its guarantee
+    allows; strong and consistent prefix only scores the game had; monotonic reads never lower."""
+    prefix = [f"{v}-{h}" for v, h in prefix_scores(len(GAME))]
+    assert set(reads) == set(GUARANTEES)
+    for guarantee, seen in reads.items():
+        assert seen, guarantee
+        for read in seen:
+            assert read["score"] in read["allowed"], (guarantee, read)
+    assert all(r["score"] in prefix for g in ("strong", "consistent-prefix") for r in reads[g])
+    monotonic = [tuple(map(int, r["score"].split("-"))) for r in reads["monotonic-reads"]]
+    assert all(b[0] >= a[0] and b[1] >= a[1] for a, b in zip(monotonic, monotonic[1:], strict=False))
