@@ -83,7 +83,14 @@ def live(tmp_path_factory):
 
 @pytest.fixture
 def fresh(live):
-    """Empty log, no lag: each test sets the lag it needs."""
+    """Empty log, no lag, no projector for phones to follow: each test sets what it needs."""
+    import redis
+
+    from push import follow
+
+    # A page that joined through /join/ goes where the projector is (push/follow.py): a test that
+    # left a presenter page on a demo would otherwise carry the next test's phones away.
+    redis.Redis.from_url(live.stack.redis_url).delete(follow.KEY)
     live.manage("seed", "--reset")
     live.lag(delay_ms=0, jitter_ms=0, failure_rate=0, heal=True, no_reorder=True, replica_lag="slow=0")
     return live
