@@ -63,6 +63,7 @@ class FollowerPageCache:
         self.get_response = get_response
         self.pages: dict[tuple[str, str], Page] = {}
         self.posted: set[str] = set()  # this process's own record, should Redis be away
+        self.shared: set[str] = set()  # of those, the ones WRITERS in Redis holds (told once)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method == "POST":
@@ -86,8 +87,11 @@ class FollowerPageCache:
             return
         ref = session_ref(session_key)
         self.posted.add(ref)
+        if ref in self.shared:
+            return  # every process knows already: a write costs no Redis round trip for this
         try:
             redis_client().pipeline().sadd(WRITERS, ref).expire(WRITERS, WRITERS_TTL_S).execute()
+            self.shared.add(ref)
         except Exception:  # noqa: BLE001 - Redis away: this process still knows; the other renders as before
             pass
 

@@ -32,10 +32,17 @@ def _digest(path: str, mtime_ns: int, size: int) -> str:
         return hashlib.sha256(f.read()).hexdigest()[:10]
 
 
+@cache
+def _found(name: str) -> str | None:
+    """Where the finders find `name`: looked up once (every page's {% static %} tags ask, and
+    the finders try each app's and each demo folder's static directory in turn)."""
+    return finders.find(name)
+
+
 def digest(name: str) -> str | None:
-    """The content digest of static file `name` as the finders find it now; None if none does.
-    Keyed by modification time and size, so an edited file gets its new digest at once."""
-    path = finders.find(name)
+    """The content digest of static file `name`; None if no finder has it. Keyed by modification
+    time and size, so an edited file gets its new digest at once."""
+    path = _found(name)
     if not path:
         return None
     stat = os.stat(path)
