@@ -1,14 +1,16 @@
 import asyncio
+import itertools
 import random
+import time
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from demos.groups import CONTROL, LAG, session_group
 
-from . import coalesce, regions, room, watchers
+from . import coalesce, regions, room, snapshots, tickets, watchers
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -19,25 +21,30 @@ class LiveConsumer(AsyncWebsocketConsumer):
     """
 
     async def connect(self) -> None:
-        asked = parse_qs(self.scope["query_string"].decode()).get("g", [])
-        staff = await database_sync_to_async(self._is_staff)()
+        # Nothing here waits for the database thread (push/tickets.py, push/snapshots.py): a
+        # room reconnecting at once queued there one socket after another, the projector's
+        # among them.
+        query = parse_qs(self.scope["query_string"].decode())
+        asked = query.get("g", [])
+        session_key = tickets.session_key(self.scope)
+        staff = tickets.is_staff(query.get("staff", [""])[0], session_key)
         known = regions.known_groups() - ({CONTROL} if not staff else set())
         self.joined = [LAG, *sorted({g for g in asked if g in known and g != LAG})]
-        session = self.scope.get("session")
-        if session is not None and session.session_key:
-            self.joined.append(session_group(session.session_key))
+        if session_key:
+            self.joined.append(session_group(session_key))
         # Counted as a watcher of what is redrawn before the snapshots render: see push/watchers.py.
         self.watching = [g for g in self.joined if g in known]
         await watchers.beat(self.watching, self.channel_name)
         self.heartbeat = asyncio.create_task(self._beat())
-        for group in self.joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        await asyncio.gather(*(self.channel_layer.group_add(g, self.channel_name) for g in self.joined))
+        joined_at = time.monotonic()
         await self.accept()
-        for group in self.joined:
-            for message in await database_sync_to_async(regions.snapshot)(group):
-                await self.send(text_data=message)
+        # A session's own group has no snapshot: what it shows is on the page already.
+        drawn = await asyncio.gather(*(snapshots.shared.of(g, joined_at) for g in self.watching))
+        for message in itertools.chain.from_iterable(drawn):
+            await self.send(text_data=message)
         if not staff:  # the presenter's own screens are not the audience
-            await self._join_room(session.session_key if session is not None and session.session_key else "")
+            await self._join_room(session_key)
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "joined", []):
@@ -55,20 +62,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def dispatch(self, message: dict) -> None:
         # Channels closes stale database connections before every handler: one hop through
         # the single sync thread per socket, so a group push to N sockets queued N hops in a
-        # row. Forwarding a rendered fragment touches no database.
-        if message["type"] == "html.fragment":
-            await self.html_fragment(message)
-        else:
-            await super().dispatch(message)
+        # row, and a room's connects and closes as many. No handler here touches the database
+        # itself (a snapshot's render closes them around its own hop).
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def html_fragment(self, event: dict) -> None:
         # Straight to the server: the same message AsyncWebsocketConsumer.send builds, one
         # hop fewer on the path every socket of a group push takes.
         await self.base_send({"type": "websocket.send", "text": event["html"]})
-
-    def _is_staff(self) -> bool:
-        user = self.scope.get("user")
-        return bool(user and user.is_active and user.is_staff)
 
     async def _join_room(self, session_key: str) -> None:
         # A device is its session; a first visit without one counts by its socket.

@@ -1,5 +1,11 @@
 """The websocket consumer over the real Redis channel layer."""
 
+import asyncio
+import html
+import threading
+import time
+from urllib.parse import quote
+
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.db import database_sync_to_async
@@ -10,9 +16,10 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import path
 
-from push import watchers
+from demos.groups import session_group
+from push import room, snapshots, tickets, watchers
 from push.consumers import LiveConsumer
-from showcase.redis_client import redis_client
+from showcase.redis_client import async_redis_client, redis_client
 from store import lag, projector, signals
 from store.data import ensure_replicas
 from store.models import LagSettings
@@ -191,3 +198,99 @@ def test_a_region_is_a_value_whose_name_parses_back_to_it():
 @pytest.mark.django_db
 def test_an_unknown_region_is_not_found(client):
     assert client.get("/live/region/nonsense:x/").status_code == 404
+
+
+def real_socket(query: str, session_key: str = "") -> WebsocketCommunicator:
+    """The socket as the app serves it (showcase/asgi.py): cookie parsed, no session loaded."""
+    from showcase.asgi import application
+
+    headers = [(b"origin", b"http://localhost")]
+    if session_key:
+        headers.append((b"cookie", f"sessionid={session_key}".encode()))
+    return WebsocketCommunicator(application, f"/ws/live/?{query}", headers=headers)
+
+
+def test_a_staff_page_proves_its_socket_is_staff_with_a_ticket_bound_to_its_session():
+    """The control group and the room's own count follow the ticket, not the asking: a forged
+    ticket, or one copied to another session, is the audience."""
+    ensure_replicas()
+    staff = factories.staff_client()
+    staff_key = staff.cookies["sessionid"].value
+    page = staff.get("/").content.decode()
+    ticket = tickets.staff_ticket(staff_key)
+    assert f"staff={quote(ticket)}" in html.unescape(page)
+    audience = Client()
+    audience.get("/join/")
+    assert "staff=" not in audience.get("/").content.decode()
+    redis_client().delete(room.SOCKETS)
+
+    async def members() -> set[str]:
+        return {m.decode().partition(" ")[0] for m in await async_redis_client().zrange(room.SOCKETS, 0, -1)}
+
+    async def joins(query: str, session_key: str) -> tuple[bool, set[str]]:
+        comm = real_socket(query, session_key)
+        assert (await comm.connect())[0]
+        await receive_until(comm, "data-lag-badge")
+        await comm.receive_nothing(timeout=0.3)  # its snapshots and its room arrival are done
+        groups = await async_redis_client().zrange("watch:control", 0, -1)
+        counted = await members()
+        await comm.disconnect()
+        return bool(groups), counted
+
+    async def run():
+        forged = quote(ticket[:-4] + "AAAA")
+        assert await joins(f"g=control&staff={quote(ticket)}", staff_key) == (True, set())
+        assert await joins(f"g=control&staff={forged}", staff_key) == (False, {session_group(staff_key)})
+        other = "x" * 32  # the staff ticket on someone else's session
+        assert await joins(f"g=control&staff={quote(ticket)}", other) == (False, {session_group(other)})
+
+    redis_client().delete("watch:control")
+    async_to_sync(run)()
+
+
+def test_a_socket_connects_while_the_database_thread_is_busy():
+    """A room arriving at once queued its connects in the one database thread of each process,
+    one behind another: a connect answers without it, and only the snapshot waits for it."""
+    ensure_replicas()
+    release = threading.Event()
+
+    async def run():
+        busy = asyncio.ensure_future(database_sync_to_async(release.wait)(10))
+        comm = real_socket("g=lag&g=follow", "s" * 32)
+        try:
+            connected, _ = await comm.connect(timeout=3)
+            assert connected
+            assert await comm.receive_nothing(timeout=0.2)  # the snapshot waits for the thread
+        finally:
+            release.set()
+            await busy
+        assert "data-lag-badge" in await receive_until(comm, "data-lag-badge")
+        await comm.disconnect()
+
+    async_to_sync(run)()
+
+
+def test_sockets_that_joined_before_a_snapshot_began_share_it_and_later_ones_get_their_own():
+    rendered: list[str] = []
+    gate = threading.Event()
+
+    def render(group: str) -> list[str]:
+        gate.wait(5)
+        rendered.append(group)
+        return [f"drawing {len(rendered)}"]
+
+    async def run():
+        shared = snapshots.Snapshots(render)
+        joined = time.monotonic()
+        first = asyncio.ensure_future(shared.of("lag", joined))
+        await asyncio.sleep(0)  # the first render has begun
+        same = asyncio.ensure_future(shared.of("lag", joined))
+        later = asyncio.ensure_future(shared.of("lag", time.monotonic()))
+        await asyncio.sleep(0)
+        gate.set()
+        return await first, await same, await later
+
+    first, same, later = async_to_sync(run)()
+    assert first == same == ["drawing 1"]
+    assert later == ["drawing 2"], "a socket that joined after the render began missed nothing"
+    assert rendered == ["lag", "lag"]

@@ -1,12 +1,14 @@
 """Conference mode in every page: keyboard walk between demos, the presenter's scenario bar
 and who is in the room."""
 
+from urllib.parse import urlencode
+
 from django import template
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from demos import registry
-from push import room
+from push import room, tickets
 
 from .. import scenarios
 
@@ -51,3 +53,14 @@ def room_badge(context) -> str:
     if user is None or not user.is_staff or (match and match.url_name == "join"):
         return ""
     return room.badge()
+
+
+@register.simple_tag(takes_context=True)
+def staff_socket(context) -> str:
+    """What a staff page's socket asks for besides the audience's: the room's badge, and the
+    ticket that proves it is staff without a database read on connect (push/tickets.py)."""
+    request = context["request"]
+    user = context.get("user")
+    if user is None or not user.is_staff or not request.session.session_key:
+        return ""
+    return "&" + urlencode({"g": "room", "staff": tickets.staff_ticket(request.session.session_key)})
