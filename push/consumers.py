@@ -95,4 +95,27 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def _room_changed(self) -> None:
         """Redrawn by a task, coalesced: a room of phones arriving at once is one redraw."""
+        _room_changes.note()
+
+
+class _RoomChanges:
+    """This process tells the room's redraw at most once per SETTLE_S: a room arriving or
+    leaving at once was three Redis round trips per socket for the same news."""
+
+    SETTLE_S = 0.25
+
+    def __init__(self) -> None:
+        self.pending = False
+
+    def note(self) -> None:
+        if self.pending:
+            return
+        self.pending = True
+        asyncio.get_running_loop().call_later(self.SETTLE_S, lambda: asyncio.ensure_future(self._tell()))
+
+    async def _tell(self) -> None:
+        self.pending = False
         await sync_to_async(coalesce.changed, thread_sensitive=False)(regions.ROOM_BADGE)
+
+
+_room_changes = _RoomChanges()
