@@ -1,10 +1,11 @@
 """Where a write is applied: projecting the event log into a replica."""
 
 import random
+from collections import defaultdict
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import Case, Max, Min, Value, When
 from django.utils import timezone
 
 from .models import Delivery, Event, LagSettings, Replica
@@ -23,16 +24,32 @@ REJECTION_REASONS = (
 )
 
 
-def decide(event: Event, lag: LagSettings) -> Event:
-    """Accept or reject the event for good; the first replica to reach it decides for all."""
-    if not event.verdict:
+def decide(events: list[Event], lag: LagSettings) -> None:
+    """Accept or reject each undecided event for good, in one statement per outcome; the first
+    replica to reach an event decides for all. An event another replica decided meanwhile keeps
+    that verdict: it is read back."""
+    undecided = [event for event in events if not event.verdict]
+    if not undecided:
+        return
+    outcomes = defaultdict(list)  # (verdict, reason) -> positions
+    for event in undecided:
         rejected = random.random() < lag.failure_rate
-        Event.objects.filter(pk=event.pk, verdict="").update(
-            verdict="rejected" if rejected else "ok",
-            reason=random.choice(REJECTION_REASONS) if rejected else "",
-        )
-        event.refresh_from_db(fields=["verdict", "reason"])
-    return event
+        outcome = ("rejected", random.choice(REJECTION_REASONS)) if rejected else ("ok", "")
+        outcomes[outcome].append(event.pk)
+    won = 0
+    for (verdict, reason), positions in outcomes.items():
+        won += Event.objects.filter(pk__in=positions, verdict="").update(verdict=verdict, reason=reason)
+    if won == len(undecided):
+        decided = {pk: outcome for outcome, positions in outcomes.items() for pk in positions}
+    else:
+        decided = {
+            pk: (v, r)
+            for pk, v, r in Event.objects.filter(pk__in=[e.pk for e in undecided]).values_list(
+                "pk", "verdict", "reason"
+            )
+        }
+    for event in undecided:
+        event.verdict, event.reason = decided[event.pk]
 
 
 def apply(replica_name: str, position: int) -> list[Delivery]:
@@ -79,30 +96,41 @@ def due_soon(replica_name: str) -> float | None:
     return None if nearest is None else max(0.0, (nearest - now).total_seconds())
 
 
+class Raced(RuntimeError):
+    """A delivery this projector had locked left the queue under it: nothing was applied."""
+
+
 def _settle(replica_name: str, pick) -> list[Delivery]:
     lag = LagSettings.load()
     if lag.paused:
         return []
-    settled = []
     with transaction.atomic():
         # One projector per replica at a time: the apply numbers and the watermark are
         # computed from what the previous one committed, never from a half-seen race.
         replica = Replica.objects.select_for_update().get(pk=replica_name)
         queued = pick(replica, Delivery.objects.filter(replica=replica, state=Delivery.QUEUED))
-        now = timezone.now()
-        seq = replica.applies
-        for delivery in queued.select_related("event"):
-            event = decide(delivery.event, lag)
-            state = Delivery.APPLIED if event.verdict == "ok" else Delivery.REJECTED
-            won = Delivery.objects.filter(pk=delivery.pk, state=Delivery.QUEUED).update(
-                state=state, applied_at=now, apply_seq=seq + 1
-            )
-            if won:
-                seq += 1
-                delivery.state, delivery.applied_at, delivery.apply_seq = state, now, seq
-                settled.append(delivery)
-        if settled:
-            Replica.objects.filter(pk=replica.pk).update(applies=seq, **marks(replica.pk))
+        # Locked too (PostgreSQL): a withdrawn proposal's deliveries leave only after this commits.
+        settled = list(queued.select_related("event").select_for_update(of=("self",)))
+        if not settled:
+            return []
+        decide([delivery.event for delivery in settled], lag)
+        now, seq = timezone.now(), replica.applies
+        for delivery in settled:
+            seq += 1
+            delivery.state = Delivery.APPLIED if delivery.event.verdict == "ok" else Delivery.REJECTED
+            delivery.applied_at, delivery.apply_seq = now, seq
+        # The whole batch leaves the queue in one statement, each delivery with its number.
+        rejected = [d.pk for d in settled if d.state == Delivery.REJECTED]
+        moved = Delivery.objects.filter(pk__in=[d.pk for d in settled], state=Delivery.QUEUED).update(
+            state=Case(When(pk__in=rejected, then=Value(Delivery.REJECTED)), default=Value(Delivery.APPLIED)),
+            apply_seq=Case(*(When(pk=d.pk, then=Value(d.apply_seq)) for d in settled)),
+            applied_at=now,
+        )
+        if moved != len(settled):
+            # Cannot happen while the rows are locked; if it did, the transaction rolls back whole
+            # (nothing applied twice, nothing numbered twice) and the sweeper sends them again.
+            raise Raced(f"{len(settled) - moved} of {len(settled)} deliveries of {replica_name} left the queue")
+        Replica.objects.filter(pk=replica.pk).update(applies=seq, **marks(replica.pk))
     return settled
 
 
