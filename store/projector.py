@@ -28,14 +28,17 @@ def decide(events: list[Event], lag: LagSettings) -> None:
     """Accept or reject each undecided event for good, in one statement per outcome; the first
     replica to reach an event decides for all. An event another replica decided meanwhile keeps
     that verdict: it is read back."""
-    undecided = [event for event in events if not event.verdict]
+    undecided = {}  # position -> the event's objects (one per replica that reached it here)
+    for event in events:
+        if not event.verdict:
+            undecided.setdefault(event.pk, []).append(event)
     if not undecided:
         return
     outcomes = defaultdict(list)  # (verdict, reason) -> positions
-    for event in undecided:
+    for position in undecided:
         rejected = random.random() < lag.failure_rate
         outcome = ("rejected", random.choice(REJECTION_REASONS)) if rejected else ("ok", "")
-        outcomes[outcome].append(event.pk)
+        outcomes[outcome].append(position)
     won = 0
     for (verdict, reason), positions in outcomes.items():
         won += Event.objects.filter(pk__in=positions, verdict="").update(verdict=verdict, reason=reason)
@@ -44,12 +47,11 @@ def decide(events: list[Event], lag: LagSettings) -> None:
     else:
         decided = {
             pk: (v, r)
-            for pk, v, r in Event.objects.filter(pk__in=[e.pk for e in undecided]).values_list(
-                "pk", "verdict", "reason"
-            )
+            for pk, v, r in Event.objects.filter(pk__in=list(undecided)).values_list("pk", "verdict", "reason")
         }
-    for event in undecided:
-        event.verdict, event.reason = decided[event.pk]
+    for position, objects in undecided.items():
+        for event in objects:
+            event.verdict, event.reason = decided[position]
 
 
 def apply(replica_name: str, position: int) -> list[Delivery]:
@@ -75,6 +77,13 @@ def apply_due(replica_name: str, limit: int = DUE_BATCH) -> list[Delivery]:
     was written before it arrives first); an as-it-arrives replica applies exactly the due
     deliveries, in the order they came due. Idempotent and safe to run twice at once.
     """
+    return apply_due_on([replica_name], limit).get(replica_name, [])
+
+
+def apply_due_on(replica_names: list[str], limit: int = DUE_BATCH) -> dict[str, list[Delivery]]:
+    """`apply_due` on each of `replica_names`, all in one transaction (a drain's replicas share
+    one lag read, one verdict per event and one look at the queue for the watermarks); returns
+    what each settled, replicas that settled nothing left out."""
 
     def pick(replica: Replica, queued):
         due = queued.filter(due_at__lte=timezone.now())
@@ -83,15 +92,16 @@ def apply_due(replica_name: str, limit: int = DUE_BATCH) -> list[Delivery]:
             return queued.filter(event_id__lte=top).order_by("event_id")[:limit] if top else queued.none()
         return due.order_by("due_at", "event_id")[:limit]
 
-    return _settle(replica_name, pick)
+    return _settle_on(replica_names, pick)
 
 
-def due_soon(replica_name: str) -> float | None:
-    """Seconds until the next queued delivery of `replica_name` falls due, if that is within
+def due_soon(replica_names: str | list[str]) -> float | None:
+    """Seconds until the next queued delivery of `replica_names` falls due, if that is within
     DUE_SLACK from now (what is due already was the drain's to apply, or waits out a partition)."""
+    names = [replica_names] if isinstance(replica_names, str) else replica_names
     now = timezone.now()
     nearest = Delivery.objects.filter(
-        replica_id=replica_name, state=Delivery.QUEUED, due_at__gt=now, due_at__lte=now + DUE_SLACK
+        replica_id__in=names, state=Delivery.QUEUED, due_at__gt=now, due_at__lte=now + DUE_SLACK
     ).aggregate(m=Min("due_at"))["m"]
     return None if nearest is None else max(0.0, (nearest - now).total_seconds())
 
@@ -101,37 +111,63 @@ class Raced(RuntimeError):
 
 
 def _settle(replica_name: str, pick) -> list[Delivery]:
+    return _settle_on([replica_name], pick).get(replica_name, [])
+
+
+def _settle_on(replica_names: list[str], pick) -> dict[str, list[Delivery]]:
     lag = LagSettings.load()
     if lag.paused:
-        return []
+        return {}
     with transaction.atomic():
-        # One projector per replica at a time: the apply numbers and the watermark are
-        # computed from what the previous one committed, never from a half-seen race.
-        replica = Replica.objects.select_for_update().get(pk=replica_name)
-        queued = pick(replica, Delivery.objects.filter(replica=replica, state=Delivery.QUEUED))
-        # Locked too (PostgreSQL): a withdrawn proposal's deliveries leave only after this commits.
-        settled = list(queued.select_related("event").select_for_update(of=("self",)))
-        if not settled:
-            return []
-        decide([delivery.event for delivery in settled], lag)
-        now, seq = timezone.now(), replica.applies
-        for delivery in settled:
-            seq += 1
-            delivery.state = Delivery.APPLIED if delivery.event.verdict == "ok" else Delivery.REJECTED
-            delivery.applied_at, delivery.apply_seq = now, seq
-        # The whole batch leaves the queue in one statement, each delivery with its number.
-        rejected = [d.pk for d in settled if d.state == Delivery.REJECTED]
-        moved = Delivery.objects.filter(pk__in=[d.pk for d in settled], state=Delivery.QUEUED).update(
-            state=Case(When(pk__in=rejected, then=Value(Delivery.REJECTED)), default=Value(Delivery.APPLIED)),
-            apply_seq=Case(*(When(pk=d.pk, then=Value(d.apply_seq)) for d in settled)),
-            applied_at=now,
+        # One projector per replica at a time: the apply numbers and the watermark are computed
+        # from what the previous one committed, never from a half-seen race. Locked in the order
+        # a reset locks them (store.data.reset), so the two never wait for each other in a circle.
+        replicas = list(Replica.objects.select_for_update().filter(pk__in=replica_names))
+        batches = {}
+        for replica in replicas:
+            queued = pick(replica, Delivery.objects.filter(replica=replica, state=Delivery.QUEUED))
+            # Locked too (PostgreSQL): a withdrawn proposal's deliveries leave only after this commits.
+            if batch := list(queued.select_related("event").select_for_update(of=("self",))):
+                batches[replica] = batch
+        if not batches:
+            return {}
+        decide([delivery.event for batch in batches.values() for delivery in batch], lag)
+        now = timezone.now()
+        for replica, batch in batches.items():
+            _number(replica, batch, now)
+        lowest_queued = dict(
+            Delivery.objects.filter(replica__in=list(batches), state=Delivery.QUEUED)
+            .values_list("replica_id")
+            .annotate(m=Min("event_id"))
         )
-        if moved != len(settled):
-            # Cannot happen while the rows are locked; if it did, the transaction rolls back whole
-            # (nothing applied twice, nothing numbered twice) and the sweeper sends them again.
-            raise Raced(f"{len(settled) - moved} of {len(settled)} deliveries of {replica_name} left the queue")
-        Replica.objects.filter(pk=replica.pk).update(applies=seq, **marks(replica.pk))
-    return settled
+        for replica, batch in batches.items():
+            high_water = max(replica.high_water, *(d.event_id for d in batch))
+            # Every position below the lowest still queued is settled (appends commit in id
+            # order); with none queued, everything up to the highest settled one is.
+            checkpoint = lowest_queued[replica.pk] - 1 if replica.pk in lowest_queued else high_water
+            Replica.objects.filter(pk=replica.pk).update(
+                applies=replica.applies + len(batch), checkpoint=checkpoint, high_water=high_water
+            )
+    return {replica.pk: batch for replica, batch in batches.items()}
+
+
+def _number(replica: Replica, batch: list[Delivery], now) -> None:
+    """Move `batch` out of the queue in one statement, each delivery with its apply number."""
+    seq = replica.applies
+    for delivery in batch:
+        seq += 1
+        delivery.state = Delivery.APPLIED if delivery.event.verdict == "ok" else Delivery.REJECTED
+        delivery.applied_at, delivery.apply_seq = now, seq
+    rejected = [d.pk for d in batch if d.state == Delivery.REJECTED]
+    moved = Delivery.objects.filter(pk__in=[d.pk for d in batch], state=Delivery.QUEUED).update(
+        state=Case(When(pk__in=rejected, then=Value(Delivery.REJECTED)), default=Value(Delivery.APPLIED)),
+        apply_seq=Case(*(When(pk=d.pk, then=Value(d.apply_seq)) for d in batch)),
+        applied_at=now,
+    )
+    if moved != len(batch):
+        # Cannot happen while the rows are locked; if it did, the transaction rolls back whole
+        # (nothing applied twice, nothing numbered twice) and the sweeper sends them again.
+        raise Raced(f"{len(batch) - moved} of {len(batch)} deliveries of {replica.pk} left the queue")
 
 
 def watermark(replica_name: str) -> int:
