@@ -4,8 +4,8 @@ import random
 from collections import defaultdict
 from datetime import timedelta
 
-from django.db import transaction
-from django.db.models import Case, Max, Min, Value, When
+from django.db import connection, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from .models import Delivery, Event, LagSettings, Replica
@@ -152,18 +152,22 @@ def _settle_on(replica_names: list[str], pick) -> dict[str, list[Delivery]]:
 
 
 def _number(replica: Replica, batch: list[Delivery], now) -> None:
-    """Move `batch` out of the queue in one statement, each delivery with its apply number."""
+    """Move `batch` out of the queue, each delivery with its apply number."""
     seq = replica.applies
     for delivery in batch:
         seq += 1
         delivery.state = Delivery.APPLIED if delivery.event.verdict == "ok" else Delivery.REJECTED
         delivery.applied_at, delivery.apply_seq = now, seq
-    rejected = [d.pk for d in batch if d.state == Delivery.REJECTED]
-    moved = Delivery.objects.filter(pk__in=[d.pk for d in batch], state=Delivery.QUEUED).update(
-        state=Case(When(pk__in=rejected, then=Value(Delivery.REJECTED)), default=Value(Delivery.APPLIED)),
-        apply_seq=Case(*(When(pk=d.pk, then=Value(d.apply_seq)) for d in batch)),
-        applied_at=now,
-    )
+    # One prepared statement run for the batch: no query is built per delivery. Conditional on
+    # `queued`, so the count of rows moved is the proof that none had left the queue already.
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET state = %s, applied_at = %s, apply_seq = %s WHERE id = %s AND state = %s",  # noqa: S608
+            [(d.state, at, d.apply_seq, d.pk, Delivery.QUEUED) for d in batch],
+        )
+        moved = cursor.rowcount
     if moved != len(batch):
         # Cannot happen while the rows are locked; if it did, the transaction rolls back whole
         # (nothing applied twice, nothing numbered twice) and the sweeper sends them again.
