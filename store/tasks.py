@@ -41,13 +41,20 @@ def apply_event(replica_name: str, position: int) -> int:
 def drain(replicas: str | list[str]) -> int:
     """Apply everything that has come due on each of `replicas` (one name, as queued before
     drains were shared, or several): one task for all the writes due in the same tick, on every
-    replica whose drain this tick's writers claimed. Idempotent: what a drain before it applied
-    is no longer queued. A replica that fails is left to the sweeper, after the others are done."""
+    replica whose drain this tick's writers claimed, in one transaction. Idempotent: what a drain
+    before it applied is no longer queued. If that transaction fails, each replica has a turn of
+    its own, and one that fails again is left to the sweeper, after the others are done."""
     names = [replicas] if isinstance(replicas, str) else list(replicas)
+    try:
+        return _drain(names)
+    except Exception as error:  # noqa: BLE001 - each replica alone, below
+        if len(names) == 1:
+            raise
+        logger.warning("drain of %s failed; each replica on its own: %s", ", ".join(names), error)
     total, failed = 0, None
     for name in names:
         try:
-            total += _drain(name)
+            total += _drain([name])
         except Exception as error:  # noqa: BLE001 - re-raised once every replica had its turn
             logger.warning("drain of %s failed; the sweeper sends its deliveries again: %s", name, error)
             failed = failed or error
@@ -56,17 +63,17 @@ def drain(replicas: str | list[str]) -> int:
     return total
 
 
-def _drain(replica_name: str) -> int:
+def _drain(names: list[str]) -> int:
     total = 0
     while True:
-        settled = projector.apply_due(replica_name)
-        if settled:
-            signals.announce(signals.settled, replica=replica_name, deliveries=settled)
-            total += len(settled)
-        if len(settled) == projector.DUE_BATCH:
+        settled = projector.apply_due_on(names)
+        for name, deliveries in settled.items():
+            signals.announce(signals.settled, replica=name, deliveries=deliveries)
+            total += len(deliveries)
+        if any(len(deliveries) == projector.DUE_BATCH for deliveries in settled.values()):
             continue  # a backlog: the next batch
         # Never before its due time: one that falls due a moment from now is waited for here.
-        if (wait := projector.due_soon(replica_name)) is None:
+        if (wait := projector.due_soon(names)) is None:
             return total
         time.sleep(wait)
 
@@ -80,6 +87,16 @@ def _tick(at: datetime) -> datetime:
 def _claim(replica: str, tick: datetime) -> str:
     """The Redis key whose setter sends the drain of `replica` for `tick`."""
     return f"drain:{replica}:{tick.timestamp():.3f}"
+
+
+# (replica, tick) -> whether this process sent that drain, for the ticks not yet past.
+_sent_here: dict[tuple[str, datetime], bool] = {}
+
+
+def _remember(now: datetime, sent: list[tuple[str, datetime]]) -> None:
+    for key in [key for key in list(_sent_here) if key[1] < now]:  # past: no write is due in it any more
+        _sent_here.pop(key, None)
+    _sent_here.update(dict.fromkeys(sent, True))
 
 
 def dispatch(deliveries, force: bool = False) -> list[int]:
@@ -97,6 +114,9 @@ def dispatch(deliveries, force: bool = False) -> list[int]:
     ticks = defaultdict(list)
     for delivery in deliveries:
         ticks[(delivery.replica_id, _tick(max(delivery.due_at, now)))].append(delivery.pk)
+    if not force and all(key in _sent_here for key in ticks):
+        # This process sent every drain needed (under load, most writes of a tick): no round trip.
+        return [pk for pks in ticks.values() for pk in pks]
     sent = []
     try:
         client = redis_client()
@@ -122,6 +142,7 @@ def dispatch(deliveries, force: bool = False) -> list[int]:
                     if not force:  # let the next write of this tick try
                         client.delete(*(_claim(replica, tick) for replica in replicas))
                     raise
+                _remember(now, [(replica, tick) for replica in replicas])
             sent += covered[tick]
     except (KombuError, RedisError, OSError) as error:
         logger.warning("broker unreachable, the sweeper will send %s deliveries later: %s", len(ticks), error)
