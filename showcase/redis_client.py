@@ -14,9 +14,19 @@ from django.conf import settings
 _async_clients: "weakref.WeakKeyDictionary[AbstractEventLoop, redis.asyncio.Redis]" = weakref.WeakKeyDictionary()
 
 
+# A room arriving at once is hundreds of sockets and requests asking Redis in one moment: a pool
+# that refuses past its size ("Too many connections", redis-py's default of 100) failed their
+# connects and heartbeats; these wait up to POOL_WAIT_S for a connection instead.
+POOL_SIZE = 64
+POOL_WAIT_S = 5
+
+
 @cache
 def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    pool = redis.BlockingConnectionPool.from_url(
+        url, max_connections=POOL_SIZE, timeout=POOL_WAIT_S, socket_timeout=0.5, socket_connect_timeout=0.5
+    )
+    return redis.Redis(connection_pool=pool)
 
 
 def redis_client() -> redis.Redis:
@@ -26,7 +36,10 @@ def redis_client() -> redis.Redis:
 def async_redis_client() -> redis.asyncio.Redis:
     loop = get_running_loop()
     if loop not in _async_clients:
-        _async_clients[loop] = redis.asyncio.Redis.from_url(settings.REDIS_URL, socket_timeout=0.5)
+        pool = redis.asyncio.BlockingConnectionPool.from_url(
+            settings.REDIS_URL, max_connections=POOL_SIZE, timeout=POOL_WAIT_S, socket_timeout=0.5
+        )
+        _async_clients[loop] = redis.asyncio.Redis(connection_pool=pool)
     return _async_clients[loop]
 
 
