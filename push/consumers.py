@@ -8,7 +8,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from demos.groups import CONTROL, LAG, session_group
 
-from . import coalesce, regions, room, watchers
+from . import coalesce, fanout, regions, room, watchers
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -38,6 +38,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 await self.send(text_data=message)
         if not staff:  # the presenter's own screens are not the audience
             await self._join_room(session.session_key if session is not None and session.session_key else "")
+
+    async def websocket_connect(self, message: dict) -> None:
+        await super().websocket_connect(message)
+        fanout.direct(self)  # connected, snapshots sent: group pushes now come in one pass
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "joined", []):
