@@ -55,6 +55,7 @@ GAME_ID = re.compile(r'data-game-id="([^"]*)"')
 PLAY = re.compile(r'data-play-url="([^"]+)" data-write-url="([^"]+)"')
 READING = re.compile(r"<div data-reading\b[^>]*>", re.S)
 SHARED = re.compile(r'id="shared-read-([a-z-]+)" data-shared-read')
+NEWS = re.compile(r'id="news-baseball" data-news="([^"]*)"')
 ATTR = re.compile(r'data-([a-z-]+)="([^"]*)"')
 
 
@@ -160,7 +161,7 @@ class BaseballPhone(Client):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.readers: list[Reader] = []
-        self.game = self.sharing = ""
+        self.game = self.sharing = self.news = ""
         self.playing = False
         self.page_id = uuid.uuid4().hex[:8]
         self.handles: set[asyncio.TimerHandle] = set()
@@ -188,10 +189,14 @@ class BaseballPhone(Client):
         await super().open(path)
         if self.page and self.page.path == PAGE and self.body:
             self.game = m.group(1) if (m := GAME_ID.search(self.body)) else ""
+            self.news = m.group(1) if (m := NEWS.search(self.body)) else ""
             self.play_urls = PLAY.search(self.body).groups()
             self.readers = [Reader(self, g, html.unescape(u)) for g, u in PANE.findall(self.body)]
             for reader in self.readers:
-                reader.wake()
+                # The pane's slot, before its shared-read holder: a settled game comes read.
+                pane = self.body.split(f'data-guarantee="{reader.guarantee}"', 1)[1].split("data-shared-read", 1)[0]
+                if not ((shown := reading_of(pane)) and shown.get("settled") == "1" and reader.landed(pane)):
+                    reader.wake()
 
     async def leave_page(self) -> None:
         for handle in self.handles:
@@ -207,7 +212,8 @@ class BaseballPhone(Client):
         super().frame(message)
         if not self.readers:
             return
-        if 'id="news-baseball"' in message:
+        if (news := NEWS.search(message)) and news.group(1) != self.news:
+            self.news = news.group(1)
             for reader in self.readers:
                 reader.wake()
         for shared in SHARED.finditer(message):

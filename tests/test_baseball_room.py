@@ -3,6 +3,7 @@ same demo shows them, pushed, instead of reading six readers twice a second itse
 shows still lies within its reader's guarantee (demos/catalog/baseball/sharing.py)."""
 
 import asyncio
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -12,8 +13,9 @@ from playwright.sync_api import expect
 from bench.baseball_room import PAGE, BaseballPhone, until
 from bench.room_client import Stats
 from demos.catalog.baseball import sharing
-from demos.catalog.baseball.game import GUARANTEES, key
+from demos.catalog.baseball.game import GAME, GUARANTEES, key
 from store import log
+from tests.conftest import wait_until
 from tests.helpers import assert_readers_kept_their_guarantees
 
 READ = "/demos/baseball/read/"
@@ -83,3 +85,27 @@ def test_the_room_benchmarks_phones_watch_a_game_as_the_page_does(fresh):
     assert not player.pushed  # the page that plays reads for itself
     assert phone_reads <= 2 * len(GUARANTEES) * len(phones), phone_reads
     assert stats.errors == 0
+
+
+@pytest.mark.browser
+def test_a_page_arriving_on_a_settled_game_shows_its_reads_and_reads_nothing(fresh, new_page):
+    """A room following the projector to the baseball page would otherwise ask six reads each."""
+    client = fresh.client()
+    status, _, body = client.post("/demos/baseball/play/", {})
+    game = json.loads(body)["game"]
+    for index in range(len(GAME)):
+        status, _, body = client.post("/demos/baseball/write/", {"game": game, "index": index})
+        assert status == 202, body
+    queued = "SELECT count(*) FROM store_delivery WHERE state = 'queued'"
+    wait_until(lambda: fresh.query(queued)[0][0] == 0, 30, what="the game settled on every replica")
+    reads: list[str] = []
+    phone = new_page(
+        "/demos/baseball/",
+        width=390,
+        height=800,
+        setup=lambda page: page.on("request", lambda r: reads.append(r.url) if READ in r.url else None),
+    )
+    scores = phone.locator("[data-guarantee]").evaluate_all("panes => panes.map(p => p.dataset.score)")
+    assert scores == ["2-5"] * len(GUARANTEES)
+    assert reads == []
+    assert_readers_kept_their_guarantees(phone.evaluate("window.baseballReads"))
