@@ -53,7 +53,7 @@ QUIET_GIVE_UP_S = 120
 PANE = re.compile(r'data-guarantee="([^"]+)"[^>]*\bdata-url="([^"]+)"', re.S)
 GAME_ID = re.compile(r'data-game-id="([^"]*)"')
 PLAY = re.compile(r'data-play-url="([^"]+)" data-write-url="([^"]+)"')
-READING = re.compile(r"<div data-reading\b[^>]*>", re.S)
+READING = re.compile(r"<div data-reading\s[^>]*>", re.S)
 SHARED = re.compile(r'id="shared-read-([a-z-]+)" data-shared-read')
 NEWS = re.compile(r'id="news-baseball" data-news="([^"]*)"')
 ATTR = re.compile(r'data-([a-z-]+)="([^"]*)"')
@@ -353,7 +353,11 @@ async def run(app, size: int, saturate_s: float, arrive_s: float) -> tuple[dict,
     t0 = time.monotonic()
     phones = await fill(app.url, stats, size, arrive_s)
     joined = sum(1 for p in phones if p.readers)
-    print(f"{joined} of {size} phones on {PAGE} in {time.monotonic() - t0:.1f} s, {stats.errors} errors", flush=True)
+    print(
+        f"{joined} of {size} phones on {PAGE} in {time.monotonic() - t0:.1f} s; their readers read "
+        f"{sum(p.reads for p in phones)} times on arrival; {stats.errors} errors; load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     room = await game(app, presenter, phones, stats)
     print(line(f"{size} phones", room), flush=True)
     capacity = await saturate(app, presenter.game, saturate_s)
