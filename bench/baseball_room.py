@@ -242,13 +242,11 @@ class BaseballPhone(Client):
             self.sharing = started["game"]
             self.new_game(started["game"])
             for index in range(started["writes"]):
-                status, _, body = await self.request(
-                    "POST", self.play_urls[1], {"game": self.game, "index": index}, headers
-                )
+                scored = {"game": self.game, "index": index}
                 for _ in range(WRITE_TRIES):  # the same write again is the same event (demo.py write)
+                    status, _, body = await self.request("POST", self.play_urls[1], scored, headers)
                     if status == 202:
                         break
-                    status, _, body = await self.request("POST", self.play_urls[1], run, headers)
                 if status != 202:
                     raise RuntimeError(f"write {index} answered {status}: {body[:200]}")
                 if index + 1 < started["writes"]:
