@@ -143,11 +143,19 @@ class Reader:
         self.watched_game, self.watched_turn, self.watched_at = reading.get("game-id", ""), turn, time.monotonic()
         phone.pushed.append((self.watched_game, self.guarantee, str(turn), time.time()))
         if self.watched_game != phone.game:
-            phone.new_game(self.watched_game)
+            phone.new_game(self.watched_game, pushed=True)
         if self.fallback:
             self.fallback.cancel()
         if not self.landed(markup):
             self.fallback = asyncio.get_running_loop().call_later(WATCH_GRACE_S, self.wake)
+
+    def expect(self) -> None:
+        """The playing page's read of this reader is on its way: wait WATCH_GRACE_S for it."""
+        if self.watching():
+            return
+        if self.fallback:
+            self.fallback.cancel()
+        self.fallback = asyncio.get_running_loop().call_later(WATCH_GRACE_S, self.wake)
 
     def done(self, game: str) -> bool:
         """Shows the whole game, settled, and reads no more."""
@@ -223,11 +231,14 @@ class BaseballPhone(Client):
                 if reader.guarantee == shared.group(1):
                     reader.watch(message[shared.end() :])
 
-    def new_game(self, game: str) -> None:
+    def new_game(self, game: str, pushed: bool = False) -> None:
         self.game = game
         for reader in self.readers:
             reader.clear()
-            reader.wake()
+            if pushed:
+                reader.expect()
+            else:
+                reader.wake()
 
     def idle(self) -> bool:
         return all(not r.awake for r in self.readers)

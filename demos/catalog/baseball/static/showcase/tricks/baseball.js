@@ -35,11 +35,13 @@
   }
   function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
 
-  function newGame(id) {
+  // Learnt from a pushed read (`pushed`): the playing page's reads of the other readers follow
+  // within EVERY_MS, so they wait for theirs (or WATCH_GRACE_MS) instead of all reading at once.
+  function newGame(id, pushed) {
     game = id;
     board.dataset.gameId = id;
     root.dataset.game = "playing";
-    readers.forEach(function (r) { r.clear(); r.wake(); });
+    readers.forEach(function (r) { r.clear(); if (pushed) { r.expect(); } else { r.wake(); } });
   }
   function wakeAll() { readers.forEach(function (r) { r.wake(); }); }
 
@@ -124,7 +126,7 @@
       watchedGame = reading.dataset.gameId;
       watchedTurn = turn;
       watchedAt = Date.now();
-      if (watchedGame !== game) { newGame(watchedGame); }
+      if (watchedGame !== game) { newGame(watchedGame, true); }
       clearTimeout(fallback);
       // Unsettled and then nothing more: the playing page went away; read on our own.
       if (!landed(html, watchedAt)) { fallback = setTimeout(wake, WATCH_GRACE_MS); }
@@ -152,11 +154,16 @@
       awake = true;
       setTimeout(read, Math.random() * EVERY_MS);  // the readers do not read in lockstep
     }
+    function expect() {
+      if (watching()) { return; }
+      clearTimeout(fallback);
+      fallback = setTimeout(wake, WATCH_GRACE_MS);
+    }
     clear();
     // A settled game comes read in the page: nothing to read until news of a write.
     var shown = slot.querySelector('[data-reading][data-settled="1"]');
     if (!(shown && landed(slot.innerHTML, Date.now()))) { wake(); }
-    return { guarantee: guarantee, clear: clear, wake: wake, watch: watch };
+    return { guarantee: guarantee, clear: clear, wake: wake, watch: watch, expect: expect };
   }
 
   async function play() {
