@@ -2,17 +2,24 @@
 stack (Daphne + Channels + channels_redis) and, in the same run, for a bare `websockets`
 broadcast server in one process sending the same bytes to as many sockets.
 
-.venv/bin/python -m bench.fanout [sockets ...] [--writes N]     (WEB_PROCESSES=n to vary)
+.venv/bin/python -m bench.fanout [sockets ...] [--writes N] [--runs N]     (WEB_PROCESSES=n to vary)
 
 Stack: sockets join the push demo's group (/ws/live/?g=stream.push); each write's text is a
 unique marker; its delay is from the replica's `applied_at` to the first frame on each socket
-that holds the marker. Bare: the server stamps the time just before it broadcasts.
+that holds the marker. Bare: the server stamps the time just before it broadcasts. "first" is
+the delay to the first socket: what comes before the fan-out itself (the worker's commit, its
+render and publish, Redis).
+
+The machine is shared: each size is measured stack, bare, stack, bare... in the same minute
+(`--runs` times), every row with the 1-minute load average beside it, and the ratio is taken
+within each run.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import socket
 import subprocess
@@ -92,6 +99,7 @@ def stats(values: list[float], expected: int) -> dict:
     return {
         "n": len(values),
         "missing": expected - len(values),
+        "first": min(values, default=0.0),
         "p50": percentile(values, 50),
         "p95": percentile(values, 95),
         "max": max(values, default=0.0),
@@ -179,15 +187,15 @@ def row(label: str, r: dict) -> str:
     return f"{label}: p50 {r['p50']:.0f} ms · p95 {r['p95']:.0f} ms · max {r['max']:.0f} ms{missing}"
 
 
-def measure(app, counts=(100, 500, 1000), writes: int = 10) -> list[dict]:
+def measure(app, counts=(100, 500, 1000), writes: int = 10, runs: int = 1) -> list[dict]:
     results = []
     bare, port = start_bare_server()
     try:
-        for n in counts:
+        for n in [n for _ in range(runs) for n in counts]:
             stack = asyncio.run(stack_run(app, n, writes))
             same = asyncio.run(bare_run(port, n, writes, stack["frame_bytes"]))
             small = asyncio.run(bare_run(port, n, writes, max(stack["item_bytes"], 200)))
-            result = {"sockets": n, "stack": stack, "bare_same": same, "bare_item": small}
+            result = {"sockets": n, "stack": stack, "bare_same": same, "bare_item": small, "load": os.getloadavg()[0]}
             print(report(result), file=sys.stderr, flush=True)  # progress: a long run shows each size as it ends
             results.append(result)
     finally:
@@ -202,8 +210,8 @@ def report(r: dict) -> str:
         [
             f"{r['sockets']} sockets, frame {stack['frame_bytes']} B (one item would be {stack['item_bytes']} B), "
             f"{stack['bytes_per_socket_per_write']:.0f} B in {stack['frames_per_socket_per_write']:.1f} frames "
-            "per socket per write",
-            "  " + row("stack", stack),
+            f"per socket per write; load {r['load']:.1f}",
+            "  " + row("stack", stack) + f" (first socket {stack['first']:.0f} ms)",
             "  " + row("bare, same bytes", same) + f"  → stack/bare p95 {stack['p95'] / max(same['p95'], 0.1):.1f}x",
             "  "
             + row(f"bare, one item ({max(stack['item_bytes'], 200)} B)", small)
@@ -216,10 +224,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("sockets", nargs="*", type=int, default=[100, 500, 1000])
     parser.add_argument("--writes", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=1, help="measure every size this many times, interleaved")
     args = parser.parse_args()
     with running_app() as app:
         app.lag(delay_ms=0, jitter_ms=0, failure_rate=0, replica_lag="slow=0")
-        results = measure(app, args.sockets, args.writes)
+        results = measure(app, args.sockets, args.writes, args.runs)
     print("\n".join(report(r) for r in results))
 
 

@@ -10,7 +10,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from demos.groups import CONTROL, LAG, session_group
 
-from . import coalesce, regions, room, snapshots, tickets, watchers
+from . import coalesce, fanout, regions, room, snapshots, tickets, watchers
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -45,6 +45,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=message)
         if not staff:  # the presenter's own screens are not the audience
             await self._join_room(session_key)
+
+    async def websocket_connect(self, message: dict) -> None:
+        await super().websocket_connect(message)
+        fanout.direct(self)  # connected, snapshots sent: group pushes now come in one pass
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "joined", []):

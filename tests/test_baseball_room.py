@@ -2,13 +2,20 @@
 same demo shows them, pushed, instead of reading six readers twice a second itself; every read it
 shows still lies within its reader's guarantee (demos/catalog/baseball/sharing.py)."""
 
+import asyncio
+import json
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
+from bench.baseball_room import PAGE, BaseballPhone, until
+from bench.room_client import Stats
 from demos.catalog.baseball import sharing
-from demos.catalog.baseball.game import GUARANTEES, key
+from demos.catalog.baseball.game import GAME, GUARANTEES, key
 from store import log
+from tests.conftest import wait_until
 from tests.helpers import assert_readers_kept_their_guarantees
 
 READ = "/demos/baseball/read/"
@@ -48,3 +55,57 @@ def test_a_phone_shows_the_playing_pages_reads_and_reads_almost_nothing_itself(f
     reads = phone.evaluate("window.baseballReads")
     assert_readers_kept_their_guarantees(reads)
     assert phone.errors == [] and player.errors == []
+
+
+@pytest.mark.timeout(300)
+def test_the_room_benchmarks_phones_watch_a_game_as_the_page_does(fresh):
+    """bench/baseball_room.py's phones run the page's readers: they show the game the simulated
+    projector plays, settled, from its pushed reads, reading next to nothing themselves."""
+    fresh.lag(delay_ms=400, jitter_ms=800, reorder=True, replica_lag="slow=1500")
+
+    async def watch():
+        stats = Stats()
+        player, *phones = [BaseballPhone(fresh.url, stats) for _ in range(3)]
+        for client in (player, *phones):
+            await client.open(PAGE)
+        assert await until(lambda: all(c.idle() and c.ws is not None for c in (player, *phones)), 60)
+        reads = sum(p.reads for p in phones)
+        game = await player.play()
+        assert await until(lambda: all(r.done(game) for c in (player, *phones) for r in c.readers), 90)
+        scores = [{r.shown["score"] for r in c.readers} for c in (player, *phones)]
+        for client in (player, *phones):
+            await client.close()
+        return game, scores, player, phones, sum(p.reads for p in phones) - reads, stats
+
+    # Playwright's sync API may have left an event loop in this thread: the simulator runs in another.
+    with ThreadPoolExecutor(1) as pool:
+        game, scores, player, phones, phone_reads, stats = pool.submit(asyncio.run, watch()).result()
+    assert scores == [{"2-5"}] * 3
+    assert all(any(g == game for g, *_ in p.pushed) for p in phones)
+    assert not player.pushed  # the page that plays reads for itself
+    assert phone_reads <= 2 * len(GUARANTEES) * len(phones), phone_reads
+    assert stats.errors == 0
+
+
+@pytest.mark.browser
+def test_a_page_arriving_on_a_settled_game_shows_its_reads_and_reads_nothing(fresh, new_page):
+    """A room following the projector to the baseball page would otherwise ask six reads each."""
+    client = fresh.client()
+    status, _, body = client.post("/demos/baseball/play/", {})
+    game = json.loads(body)["game"]
+    for index in range(len(GAME)):
+        status, _, body = client.post("/demos/baseball/write/", {"game": game, "index": index})
+        assert status == 202, body
+    queued = "SELECT count(*) FROM store_delivery WHERE state = 'queued'"
+    wait_until(lambda: fresh.query(queued)[0][0] == 0, 30, what="the game settled on every replica")
+    reads: list[str] = []
+    phone = new_page(
+        "/demos/baseball/",
+        width=390,
+        height=800,
+        setup=lambda page: page.on("request", lambda r: reads.append(r.url) if READ in r.url else None),
+    )
+    scores = phone.locator("[data-guarantee]").evaluate_all("panes => panes.map(p => p.dataset.score)")
+    assert scores == ["2-5"] * len(GUARANTEES)
+    assert reads == []
+    assert_readers_kept_their_guarantees(phone.evaluate("window.baseballReads"))

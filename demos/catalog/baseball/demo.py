@@ -31,11 +31,19 @@ def _number(request, name: str) -> int:
 @require_GET
 def page(request):
     game = scoreboard.latest_game()
-    readers = [{"slug": g, "title": t, "who": who} for g, (t, who) in scoreboard.GUARANTEES.items()]
+    # A settled game reads the same through every guarantee, for every session: the page shows
+    # those reads, and a room arriving on it (a thousand phones following the projector, the page
+    # rendered once a second for them: conference/page_cache.py) asks its six readers nothing.
+    shown = {g: scoreboard.read(g, game) for g in scoreboard.GUARANTEES} if game and scoreboard.settled(game) else {}
+    readers = [
+        {"slug": g, "title": t, "who": who, "reading": shown.get(g)} for g, (t, who) in scoreboard.GUARANTEES.items()
+    ]
     context = {
         "demo": DEMO,
         "timeline": timeline(SLUG),
         "game": game,
+        "latest": game,
+        "turn": 1,  # a shown read is the page's first, as its reader's first read would be
         "readers": readers,
         "bound_ms": scoreboard.BOUND_MS,
         "pause_ms": PAUSE_MS,

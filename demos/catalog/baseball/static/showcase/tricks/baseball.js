@@ -1,7 +1,8 @@
 // Terry's baseball game: Play writes the game run by run; six readers each re-read on their
 // own, one read at a time, and keep a history of what they read. A reader stops once every
 // replica holds the whole game (its read says "settled"), and reads again when a push says a
-// run was applied, when this page plays, or when a hidden tab comes back: an idle page asks nothing.
+// run was applied, when this page plays, or when a hidden tab comes back: an idle page asks nothing,
+// and a page that arrives on a settled game shows the reads it came with (demo.py page).
 // The page that played a game shares its reads of it (share=1); every other page of the demo (the
 // room's phones) shows those, pushed, and reads on its own only when none came for WATCH_GRACE_MS.
 (function () {
@@ -14,6 +15,8 @@
   var statusLine = root.querySelector("[data-play-status]");
   var game = board.dataset.gameId || "";
   var playing = false, readers = [];
+  var newsMark = document.getElementById("news-baseball");
+  var lastNews = newsMark ? newsMark.dataset.news : "";  // the newest write when the page was drawn
   // This page's readers, told apart from another tab's in the history the checker judges.
   var pageId = Math.random().toString(36).slice(2, 10);
   var sharing = "";  // the game this page played: its reads of it are the room's
@@ -32,11 +35,13 @@
   }
   function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
 
-  function newGame(id) {
+  // Learnt from a pushed read (`pushed`): the playing page's reads of the other readers follow
+  // within EVERY_MS, so they wait for theirs (or WATCH_GRACE_MS) instead of all reading at once.
+  function newGame(id, pushed) {
     game = id;
     board.dataset.gameId = id;
     root.dataset.game = "playing";
-    readers.forEach(function (r) { r.clear(); r.wake(); });
+    readers.forEach(function (r) { r.clear(); if (pushed) { r.expect(); } else { r.wake(); } });
   }
   function wakeAll() { readers.forEach(function (r) { r.wake(); }); }
 
@@ -121,7 +126,7 @@
       watchedGame = reading.dataset.gameId;
       watchedTurn = turn;
       watchedAt = Date.now();
-      if (watchedGame !== game) { newGame(watchedGame); }
+      if (watchedGame !== game) { newGame(watchedGame, true); }
       clearTimeout(fallback);
       // Unsettled and then nothing more: the playing page went away; read on our own.
       if (!landed(html, watchedAt)) { fallback = setTimeout(wake, WATCH_GRACE_MS); }
@@ -149,9 +154,16 @@
       awake = true;
       setTimeout(read, Math.random() * EVERY_MS);  // the readers do not read in lockstep
     }
+    function expect() {
+      if (watching()) { return; }
+      clearTimeout(fallback);
+      fallback = setTimeout(wake, WATCH_GRACE_MS);
+    }
     clear();
-    wake();
-    return { guarantee: guarantee, clear: clear, wake: wake, watch: watch };
+    // A settled game comes read in the page: nothing to read until news of a write.
+    var shown = slot.querySelector('[data-reading][data-settled="1"]');
+    if (!(shown && landed(slot.innerHTML, Date.now()))) { wake(); }
+    return { guarantee: guarantee, clear: clear, wake: wake, watch: watch, expect: expect };
   }
 
   async function play() {
@@ -188,7 +200,11 @@
   // A run applied somewhere (pushed), or the tab shown again: read until settled once more.
   document.addEventListener("htmx:oobAfterSwap", function (event) {
     var target = event.detail && event.detail.target;
-    if (target && target.id === "news-baseball") { wakeAll(); }
+    // Only news of a newer write: a socket's snapshot on (re)connect repeats the last one.
+    if (target && target.id === "news-baseball" && target.dataset.news !== lastNews) {
+      lastNews = target.dataset.news;
+      wakeAll();
+    }
     if (target && target.hasAttribute("data-shared-read")) {
       var html = target.innerHTML;
       target.replaceChildren();
