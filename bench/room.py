@@ -29,6 +29,7 @@ import asyncio
 import os
 import random
 import resource
+import shutil
 import signal
 import time
 import uuid
@@ -143,6 +144,7 @@ class Room:
             "server_cpu": ticks / os.sysconf("SC_CLK_TCK") / seconds,
             "sim_cpu": (own_cpu() - cpu0) / seconds,
             "errors": self.stats.errors,
+            "failed": dict(self.stats.failed),
             "seconds": seconds,
             "answer_p95": percentile([x * 1000 for x in answered], 95),
             "load": os.getloadavg()[0],  # the machine is shared: its 1-minute load beside each row
@@ -353,6 +355,8 @@ async def run(app, sizes: list[int], storm: bool, follow_only: bool = False) -> 
             if size == 0:
                 base[r["demo"]] = r
             print("\n".join(table([r], base)[2:]), flush=True)
+            if r["failed"]:
+                print("   errors:", ", ".join(f"{k} {s}: {n}" for (k, s), n in sorted(r["failed"].items())))
         if storm and size == max(sizes):
             await room.presenter.open("/demos/push/")
             await room.presenter.post("/follow/lead/", {"path": "/demos/push/"})
@@ -388,11 +392,16 @@ def main() -> None:
     parser.add_argument("phones", nargs="*", type=int, default=[100, 300])
     parser.add_argument("--storm", action="store_true", help="kill -9 the web processes with the largest room")
     parser.add_argument("--report", action="store_true", help="add the figures to bench/report.md")
+    parser.add_argument("--logs", help="copy the app's logs into this folder at the end")
     parser.add_argument("--follow-only", action="store_true", help="walk the talk without the scenarios' writes")
     args = parser.parse_args()
     started = time.monotonic()
     with running_app(supervised=True, WEB_PROCESSES="2", RATELIMIT_WRITES="100000") as app:
-        rows, storm_result, base = asyncio.run(run(app, args.phones, args.storm, args.follow_only))
+        try:
+            rows, storm_result, base = asyncio.run(run(app, args.phones, args.storm, args.follow_only))
+        finally:
+            if args.logs and app.stack.log_dir:
+                shutil.copytree(app.stack.log_dir, args.logs, dirs_exist_ok=True)
     print(f"whole run {time.monotonic() - started:.0f} s; simulator CPU {own_cpu():.0f} s")
     if args.report:
         write_report(args.phones, rows, base, storm_result)

@@ -17,6 +17,7 @@ import json
 import random
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
@@ -44,12 +45,14 @@ class Stats:
     requests: int = 0
     bytes: int = 0
     errors: int = 0
+    failed: Counter = field(default_factory=Counter)  # (kind, status or exception): what the errors were
     page_loads: list[float] = field(default_factory=list)
     kinds: list[tuple[str, str]] = field(default_factory=list)  # (kind, path): what was asked
     record: bool = False
 
     def reset(self) -> None:
         self.requests = self.bytes = self.errors = 0
+        self.failed = Counter()
         self.page_loads = []
 
 
@@ -147,8 +150,9 @@ class Client:
                 answer = await asyncio.wait_for(reader.read(-1), timeout)
             finally:
                 writer.close()
-        except (TimeoutError, OSError):
+        except (TimeoutError, OSError) as error:
             self.stats.errors += 1
+            self.stats.failed[(kind or method, type(error).__name__)] += 1
             return 0, {}, ""
         self.stats.bytes += len(raw) + len(answer)
         head, _, content = answer.partition(b"\r\n\r\n")
@@ -164,6 +168,7 @@ class Client:
             out[name.lower()] = value.strip()
         if status >= 500 or status == 0:
             self.stats.errors += 1
+            self.stats.failed[(kind or method, str(status))] += 1
         return status, out, content.decode(errors="replace")
 
     async def post(self, path: str, data: dict, timeout: float = 10) -> int:

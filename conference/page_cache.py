@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -35,6 +36,11 @@ from store.log import session_ref
 from .follow import SESSION_KEY
 
 TTL_S = 1.0
+# While one request renders a page again, the others are answered with the last render if it is
+# at most STALE_S old, else they wait for that render (at most RENDER_WAIT_S): a room arriving at
+# a page rendered each request that came in while the page was being rendered, hundreds at once.
+STALE_S = 3.0
+RENDER_WAIT_S = 5.0
 WRITERS = "room:writers"  # session refs that posted: their pages are their own
 WRITERS_TTL_S = 12 * 3600
 QUIET_POSTS = ("/seen/",)  # posts that write nothing a page shows
@@ -62,6 +68,8 @@ class FollowerPageCache:
     def __init__(self, get_response):
         self.get_response = get_response
         self.pages: dict[tuple[str, str], Page] = {}
+        self.rendering: dict[tuple[str, str], threading.Event] = {}
+        self.lock = threading.Lock()
         self.posted: set[str] = set()  # this process's own record, should Redis be away
         self.shared: set[str] = set()  # of those, the ones WRITERS in Redis holds (told once)
 
@@ -74,11 +82,31 @@ class FollowerPageCache:
             return self.get_response(request)
         key = (request.path, variant)
         page = self.pages.get(key)
-        if page is not None and time.monotonic() - page.rendered < TTL_S:
+        age = time.monotonic() - page.rendered if page is not None else None
+        if age is not None and age < TTL_S:
             return self.answer(request, page)
-        response = self.get_response(request)
-        if response.status_code == 200 and not response.streaming and (page := self.keep(response)):
-            self.pages[key] = page
+        with self.lock:
+            rendering = self.rendering.get(key)
+            if rendering is None:
+                rendering = self.rendering[key] = threading.Event()
+                leads = True
+            else:
+                leads = False
+        if not leads:
+            if age is not None and age < STALE_S:
+                return self.answer(request, page)
+            rendering.wait(RENDER_WAIT_S)
+            if (page := self.pages.get(key)) is not None:
+                return self.answer(request, page)
+            return self.get_response(request)
+        try:
+            response = self.get_response(request)
+            if response.status_code == 200 and not response.streaming and (page := self.keep(response)):
+                self.pages[key] = page
+        finally:
+            with self.lock:
+                del self.rendering[key]
+            rendering.set()
         return response
 
     def remember_writer(self, request: HttpRequest) -> None:

@@ -1,9 +1,11 @@
 import asyncio
 import itertools
+import logging
 import random
 import time
 from urllib.parse import parse_qs
 
+import redis
 from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -11,6 +13,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from demos.groups import CONTROL, LAG, session_group
 
 from . import coalesce, fanout, regions, room, snapshots, tickets, watchers
+
+log = logging.getLogger(__name__)
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -92,9 +96,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
         and a push falling on that moment waits behind them all."""
         await asyncio.sleep(random.uniform(0, watchers.HEARTBEAT_S))
         while True:
-            await watchers.beat(self.watching, self.channel_name)
-            if member := getattr(self, "member", None):
-                await room.beat(member)
+            try:
+                await watchers.beat(self.watching, self.channel_name)
+                if member := getattr(self, "member", None):
+                    await room.beat(member)
+            except (redis.RedisError, OSError):
+                # Redis slow or away for a moment (a room arriving at once): the next beat says it.
+                log.warning("a socket's heartbeat was not kept", exc_info=True)
             await asyncio.sleep(watchers.HEARTBEAT_S)
 
     async def _room_changed(self) -> None:

@@ -19,6 +19,9 @@ _async_clients: "weakref.WeakKeyDictionary[AbstractEventLoop, redis.asyncio.Redi
 # connects and heartbeats; these wait up to POOL_WAIT_S for a connection instead.
 POOL_SIZE = 64
 POOL_WAIT_S = 5
+# An answer read on a web process's event loop waits for its turn on that loop: with a room
+# arriving, half a second timed out heartbeats Redis had answered at once.
+ASYNC_READ_TIMEOUT_S = 2
 
 
 @cache
@@ -37,7 +40,7 @@ def async_redis_client() -> redis.asyncio.Redis:
     loop = get_running_loop()
     if loop not in _async_clients:
         pool = redis.asyncio.BlockingConnectionPool.from_url(
-            settings.REDIS_URL, max_connections=POOL_SIZE, timeout=POOL_WAIT_S, socket_timeout=0.5
+            settings.REDIS_URL, max_connections=POOL_SIZE, timeout=POOL_WAIT_S, socket_timeout=ASYNC_READ_TIMEOUT_S
         )
         _async_clients[loop] = redis.asyncio.Redis(connection_pool=pool)
     return _async_clients[loop]

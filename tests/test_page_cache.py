@@ -102,3 +102,53 @@ def test_a_phone_that_wrote_a_stranger_and_staff_get_pages_of_their_own():
     staff.force_login(get_user_model().objects.create_user("p", password="x", is_staff=True))
     room.keep("staff")
     assert AS_OF.search(room.page("staff")).group(1) != shared
+
+
+def test_a_room_arriving_while_the_page_renders_waits_for_that_one_render(monkeypatch):
+    """Hundreds of phones asking for a page nobody has rendered yet (or whose render is older
+    than TTL_S) are one render: the others wait for it, or get the last one while it is fresh
+    enough (STALE_S)."""
+    import threading
+    import time
+
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    monkeypatch.setattr(page_cache, "TTL_S", 1.0)
+    renders: list[int] = []
+    release = threading.Event()
+
+    def render(request):
+        renders.append(1)
+        release.wait(5)
+        body = f'<body hx-headers=\'{{"X-CSRFToken": "t{len(renders)}"}}\'>render {len(renders)}</body>'
+        return HttpResponse(body)
+
+    cache = page_cache.FollowerPageCache(render)
+    monkeypatch.setattr(cache, "variant", lambda request: "follower")
+
+    def room(size: int) -> list[str]:
+        answers: list[str] = []
+        phones = [
+            threading.Thread(target=lambda: answers.append(cache(RequestFactory().get(PAGE)).content.decode()))
+            for _ in range(size)
+        ]
+        for phone in phones:
+            phone.start()
+        deadline = time.monotonic() + 5
+        while not renders and time.monotonic() < deadline:
+            time.sleep(0.01)  # the first render has begun; the rest of the room is asking now
+        release.set()
+        for phone in phones:
+            phone.join(10)
+        release.clear()
+        return answers
+
+    first = room(20)
+    assert len(renders) == 1, "every phone that came while the page rendered rendered it again"
+    assert len(first) == 20 and all("render 1" in a for a in first)
+
+    cache.pages[(PAGE, "follower")].rendered -= page_cache.TTL_S  # older than TTL_S, fresher than STALE_S
+    second = room(20)
+    assert len(renders) == 2
+    assert sum("render 2" in a for a in second) >= 1 and all("render" in a for a in second)
