@@ -24,6 +24,7 @@ from urllib.parse import urlencode, urlsplit
 import websockets
 
 FOLLOW_JITTER_S = 0.8  # static/showcase/follow.js JITTER_MS
+SOCKET_WAIT_S = 3.0  # static/showcase/seen.js SOCKET_WAIT_MS
 WS_CONNECT = re.compile(r'ws-connect="([^"]+)"')
 TIMELINE = re.compile(r'data-timeline-group="([^"]+)"')
 ITEM = re.compile(r'data-item-id="([^"]+)"')
@@ -104,6 +105,7 @@ class Client:
         self.cookies: dict[str, str] = {}
         self.assets: dict[str, dict[str, str]] = {}  # URL -> its answer's headers
         self.page: Page | None = None
+        self.socket_opened = False
         self.ws = None
         self.tasks: list[asyncio.Task] = []
         self.arrivals: dict[str, float] = {}
@@ -215,6 +217,7 @@ class Client:
                 self.assets[asset] = headers
         page = parse(path, body, self.wide)
         self.page = page
+        self.socket_opened = False  # seen.js waits for it
         self.arrivals.setdefault(path, time.time())
         self.collect(body)
         self.tasks = [asyncio.create_task(self.poll(page, url, every)) for url, every in page.polls]
@@ -260,6 +263,7 @@ class Client:
                     url, additional_headers=headers, open_timeout=10, ping_interval=None, max_size=None
                 ) as ws:
                     self.ws = ws
+                    self.socket_opened = True
                     if not first and self.reopened_at is None:
                         self.reopened_at = time.time()
                     retry = 0
@@ -317,10 +321,23 @@ class Client:
 
     async def flush(self) -> None:
         self.flush_queued = False
+        # seen.js: over the page's socket, which a fresh page waits for (SOCKET_WAIT_S); else the beacon.
+        if self.page and self.page.ws_path:
+            waited = time.monotonic() + SOCKET_WAIT_S
+            while not self.socket_opened and self.page and time.monotonic() < waited:
+                await asyncio.sleep(0.05)
         while self.pending and self.page:
             tokens = sorted(self.pending)[:100]
             self.pending.difference_update(tokens)
             self.reported.update(tokens)
+            if self.ws is not None:
+                try:
+                    await self.ws.send(json.dumps({"seen": tokens}))
+                    if self.stats.record:
+                        self.stats.kinds.append(("beacon", "ws"))
+                    continue
+                except websockets.WebSocketException:
+                    pass
             await self.request(
                 "POST",
                 "/seen/",

@@ -1,16 +1,13 @@
 """Pages that are not one demo: the index, the coming-soon page, the generic write endpoint
 and the "seen" beacon. The health check is showcase/health.py."""
 
-from django.core import signing
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from store import log, trace
+from store import trace
 
 from . import curtain, fragments, registry, seen, verdicts, writes
-
-MAX_SEEN_KEYS = 100
 
 
 @require_GET
@@ -66,14 +63,11 @@ def seen_beacon(request):
     """A browser rendered these settled items: keep the first time anyone did.
 
     Strict: every item must carry the token the server rendered with it (demos/seen.py), and
-    there are at most MAX_SEEN_KEYS, else 400 and nothing is stored.
+    there are at most seen.MAX_KEYS, else 400 and nothing is stored.
     """
-    tokens = request.POST.getlist("seen")
-    if not tokens or len(tokens) > MAX_SEEN_KEYS:
-        return HttpResponse("Send 1 to 100 items.", status=400, content_type="text/plain")
     try:
-        keys = sorted({log.clean_key(seen.key_of(t)) for t in tokens})
-    except (signing.BadSignature, log.CommandError):
-        return HttpResponse("Not an item this server showed.", status=400, content_type="text/plain")
+        keys = seen.keys_of(request.POST.getlist("seen"))
+    except seen.BadReport as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain")
     trace.mark_seen(keys)
     return HttpResponse(status=204)

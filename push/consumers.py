@@ -12,7 +12,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from demos.groups import CONTROL, LAG, session_group
 
-from . import coalesce, fanout, regions, room, snapshots, tickets, watchers
+from . import coalesce, fanout, regions, room, seen, snapshots, tickets, watchers
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._room_changed()
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
-        """Pages only listen; anything they send is ignored."""
+        """A page says only what it rendered (push/seen.py); anything else is ignored."""
+        if text_data and (keys := seen.keys_in(text_data)):
+            seen.shared.add(keys)
 
     async def dispatch(self, message: dict) -> None:
         # Channels closes stale database connections before every handler: one hop through

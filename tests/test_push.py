@@ -2,6 +2,7 @@
 
 import asyncio
 import html
+import json
 import threading
 import time
 from urllib.parse import quote
@@ -16,13 +17,14 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import path
 
+from demos import seen
 from demos.groups import session_group
 from push import room, snapshots, tickets, watchers
 from push.consumers import LiveConsumer
 from showcase.redis_client import async_redis_client, redis_client
 from store import lag, projector, signals
 from store.data import ensure_replicas
-from store.models import LagSettings
+from store.models import Event, LagSettings
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -297,3 +299,32 @@ def test_sockets_that_joined_before_a_snapshot_began_share_it_and_later_ones_sha
     assert later == [["drawing 3"]] * 3 or later == [["drawing 2"]] * 3
     assert other in (["drawing 2"], ["drawing 3"]) and other != later[0]
     assert sorted(rendered) == ["follow", "lag", "lag"]
+
+
+def test_a_page_reports_what_it_rendered_over_its_socket_and_nothing_else_is_kept():
+    """The "seen" report as a frame (push/seen.py): as strict as the beacon, one statement per
+    process every REPORT_EVERY_S, the first time kept."""
+    ensure_replicas()
+    shown, never = factories.write("rendered on a phone"), factories.write("settled, never reported")
+    for event in (shown, never):
+        projector.apply("fast", event.pk)  # settled: what a page renders with its token
+    shown, never = shown.key, never.key
+
+    def seen_at(key: str):
+        return Event.objects.get(key=key).seen_at
+
+    async def run():
+        comm = real_socket("g=lag")
+        assert (await comm.connect())[0]
+        await receive_until(comm, "data-lag-badge")
+        await comm.send_to(text_data=json.dumps({"seen": [seen.token(shown), "forged:token"]}))  # refused whole
+        await comm.send_to(text_data="x" * 20_000)
+        await comm.send_to(text_data=json.dumps({"seen": [seen.token(shown)]}))
+        deadline = time.monotonic() + 5
+        while await database_sync_to_async(seen_at)(shown) is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await comm.disconnect()
+
+    async_to_sync(run)()
+    assert seen_at(shown) is not None
+    assert seen_at(never) is None

@@ -27,11 +27,22 @@
     });
   }
 
+  // The page's live socket (htmx's ws extension), while it is open: small reports go over it
+  // instead of a request each (seen.js).
+  var socket = null;
+  document.addEventListener("htmx:wsOpen", function (event) { socket = event.detail.socketWrapper; });
+  document.addEventListener("htmx:wsClose", function () { socket = null; });
+  function socketSend(text) {
+    if (!socket) { return false; }
+    try { socket.send(text); } catch (error) { return false; }
+    return true;
+  }
+
   function typing(target) {
     var tag = target && target.tagName;
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
   }
 
   window.ShellGame = window.ShellGame || {};
-  window.ShellGame.page = { csrfToken: csrfToken, meta: meta, post: post, typing: typing };
+  window.ShellGame.page = { csrfToken: csrfToken, meta: meta, post: post, typing: typing, socketSend: socketSend };
 })();

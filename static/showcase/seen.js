@@ -1,5 +1,5 @@
-// "Seen": report settled items the first time this page renders them; it ends each lane of
-// the timeline.
+// "Seen": report settled items the first time this page renders them, over the page's socket
+// (push/seen.py) or, without one, by beacon; it ends each lane of the timeline.
 (function () {
   "use strict";
   var page = window.ShellGame.page;
@@ -26,17 +26,34 @@
     }
   }
 
+  // A page with a socket reports over it: what it renders before the socket first opens waits
+  // for it (at most SOCKET_WAIT_MS, then the beacon).
+  var SOCKET_WAIT_MS = 3000;
+  var awaitingSocket = !!document.querySelector("[ws-connect]");
+  function socketReady() {
+    if (!awaitingSocket) { return; }
+    awaitingSocket = false;
+    if (pending.size) { flush(); }
+  }
+  document.addEventListener("htmx:wsOpen", socketReady);
+  setTimeout(socketReady, SOCKET_WAIT_MS);
+
   function flush() {
     flushQueued = false;
     var url = page.meta("seen-url");
-    if (!url || !pending.size) { return; }
+    if (!url || !pending.size || awaitingSocket) { return; }
     if (document.visibilityState === "hidden") { return; }
     var keys = Array.from(pending).slice(0, 100);
-    var body = new FormData();
-    body.append("csrfmiddlewaretoken", page.csrfToken());
-    keys.forEach(function (token) { body.append("seen", token); pending.delete(token); reported.add(token); });
-    if (!(navigator.sendBeacon && navigator.sendBeacon(url, body))) {
-      fetch(url, { method: "POST", body: body, credentials: "same-origin", keepalive: true });
+    keys.forEach(function (token) { pending.delete(token); reported.add(token); });
+    // Over the page's socket when it is open (a frame, not a request: a room renders every
+    // pushed write at once); else the beacon.
+    if (!page.socketSend(JSON.stringify({ seen: keys }))) {
+      var body = new FormData();
+      body.append("csrfmiddlewaretoken", page.csrfToken());
+      keys.forEach(function (token) { body.append("seen", token); });
+      if (!(navigator.sendBeacon && navigator.sendBeacon(url, body))) {
+        fetch(url, { method: "POST", body: body, credentials: "same-origin", keepalive: true });
+      }
     }
     if (pending.size) { flush(); }
   }
