@@ -55,14 +55,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
         fanout.direct(self)  # connected, snapshots sent: group pushes now come in one pass
 
     async def disconnect(self, code: int) -> None:
-        for group in getattr(self, "joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        leaving = [self.channel_layer.group_discard(g, self.channel_name) for g in getattr(self, "joined", [])]
         if heartbeat := getattr(self, "heartbeat", None):
             heartbeat.cancel()
-            await watchers.leave(self.watching, self.channel_name)
+            leaving.append(watchers.leave(self.watching, self.channel_name))
         if member := getattr(self, "member", None):
-            await room.leave(member)
+            leaving.append(room.leave(member))
             await self._room_changed()
+        await asyncio.gather(*leaving)  # at once: a room leaving a page is a thousand of these
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
         """A page says only what it rendered (push/seen.py); anything else is ignored."""
