@@ -179,6 +179,7 @@ class BaseballPhone(Client):
         self.reads = 0
         self.shared_sent: dict[tuple[str, str, str], float] = {}  # the player's: (game, guarantee, turn) -> sent
         self.pushed: list[tuple[str, str, str, float]] = []  # a phone's: shared reads that came
+        self.shared_frames = self.shared_reads = 0  # frames carrying shared reads, and the reads in them
 
     async def request(self, method, path, data=None, headers=None, timeout=10, kind=""):
         answer = await super().request(method, path, data, headers, timeout, kind)
@@ -226,6 +227,9 @@ class BaseballPhone(Client):
             self.news = news.group(1)
             for reader in self.readers:
                 reader.wake()
+        if shared_reads := len(SHARED.findall(message)):
+            self.shared_frames += 1
+            self.shared_reads += shared_reads
         for shared in SHARED.finditer(message):
             for reader in self.readers:
                 if reader.guarantee == shared.group(1):
@@ -299,6 +303,7 @@ async def game(app, presenter: BaseballPhone, phones: list[BaseballPhone], stats
     await until(lambda: presenter.idle() and all(p.idle() for p in phones), QUIET_GIVE_UP_S)
     stats.reset()
     reads0 = sum(p.reads for p in phones)
+    frames0 = sum(p.shared_frames for p in phones)
     cpu0, sim0, t0 = server_cpu(app), own_cpu(), time.monotonic()
     played = await presenter.play()
     everyone = [presenter, *phones]
@@ -316,6 +321,7 @@ async def game(app, presenter: BaseballPhone, phones: list[BaseballPhone], stats
         "sim_cores": sim / seconds,
         "phone_reads": sum(p.reads for p in phones) - reads0,
         "requests": stats.requests,
+        "shared_frames": sum(p.shared_frames for p in phones) - frames0,
         "errors": stats.errors,
         "push_p95": percentile([x * 1000 for x in push], 95),
         "push_n": len(push),
@@ -390,7 +396,8 @@ def line(label: str, r: dict) -> str:
     return (
         f"{label}: game settled in {r['seconds']:.1f} s{unsettled}; "
         f"server {r['server_cores']:.2f} cores, simulator {r['sim_cores']:.2f} cores; "
-        f"phones' own reads {r['phone_reads']}, requests {r['requests']}; push p95 {r['push_p95']:.0f} ms "
+        f"phones' own reads {r['phone_reads']}, requests {r['requests']}; "
+        f"frames of shared reads {r['shared_frames']}; push p95 {r['push_p95']:.0f} ms "
         f"({r['push_n']} pushed reads); errors {r['errors']}; load {r['load']:.1f}"
     )
 

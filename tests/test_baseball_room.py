@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
-from bench.baseball_room import PAGE, BaseballPhone, until
+from bench.baseball_room import PAGE, SHARED, BaseballPhone, until
 from bench.room_client import Stats
 from demos.catalog.baseball import sharing
 from demos.catalog.baseball.game import GAME, GUARANTEES, key
@@ -38,7 +38,8 @@ def test_only_the_session_that_wrote_a_game_shares_its_reads():
 @pytest.mark.timeout(600)
 def test_a_phone_shows_the_playing_pages_reads_and_reads_almost_nothing_itself(fresh, live, new_page):
     live.lag(delay_ms=400, jitter_ms=800, reorder=True, replica_lag="slow=1500")
-    phone = new_page("/demos/baseball/", width=390, height=800)
+    frames: list[int] = []  # per frame carrying shared reads, how many it carries
+    phone = new_page("/demos/baseball/", width=390, height=800, setup=count_shared_reads(frames))
     # Its first reads done and settled (no game yet): from now on it reads only when told to.
     expect(phone.locator('[data-reading-slot] [data-reading][data-settled="1"]')).to_have_count(len(GUARANTEES))
     phone_reads: list[str] = []
@@ -54,7 +55,23 @@ def test_a_phone_shows_the_playing_pages_reads_and_reads_almost_nothing_itself(f
     assert len(phone_reads) <= 2 * len(GUARANTEES), phone_reads
     reads = phone.evaluate("window.baseballReads")
     assert_readers_kept_their_guarantees(reads)
+    # The playing page's reads came gathered: several in a frame, not a frame per read.
+    assert frames and sum(frames) >= 2 * len(frames), frames
     assert phone.errors == [] and player.errors == []
+
+
+def count_shared_reads(frames: list[int]):
+    def setup(page) -> None:
+        def socket(ws) -> None:
+            def received(payload) -> None:
+                if isinstance(payload, str) and (n := len(SHARED.findall(payload))):
+                    frames.append(n)
+
+            ws.on("framereceived", received)
+
+        page.on("websocket", socket)
+
+    return setup
 
 
 @pytest.mark.timeout(300)
@@ -83,6 +100,13 @@ def test_the_room_benchmarks_phones_watch_a_game_as_the_page_does(fresh):
     assert scores == [{"2-5"}] * 3
     assert all(any(g == game for g, *_ in p.pushed) for p in phones)
     assert not player.pushed  # the page that plays reads for itself
+    # A frame per window of the playing page's reads, not one per read: fewer than half as many
+    # frames as the reads it shared, and several reads in a frame.
+    shared = len(player.shared_sent)
+    assert all(2 * p.shared_frames < shared for p in phones), (shared, [p.shared_frames for p in phones])
+    assert all(p.shared_reads >= 2 * p.shared_frames for p in phones), [
+        (p.shared_frames, p.shared_reads) for p in phones
+    ]
     assert phone_reads <= 2 * len(GUARANTEES) * len(phones), phone_reads
     assert stats.errors == 0
 
