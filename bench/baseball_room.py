@@ -40,6 +40,8 @@ import re
 import time
 import uuid
 
+import redis.asyncio
+
 from bench.common import percentile, running_app
 from bench.room import ARRIVE_S, cpu_ticks, own_cpu, talk
 from bench.room_client import Client, Stats
@@ -358,7 +360,21 @@ async def saturate(app, game_id: str, seconds: float, clients: int = 48) -> dict
     }
 
 
+async def redis_clients(app, peak: dict[str, int]) -> None:
+    """The most clients Redis had connected at once, per stage of the run (showcase/redis_client.py's pools)."""
+    client = redis.asyncio.Redis.from_url(app.stack.redis_url)
+    try:
+        while True:
+            clients = (await client.info("clients"))["connected_clients"] - 1  # less this one
+            peak[peak["stage"]] = max(peak.get(peak["stage"], 0), clients)
+            await asyncio.sleep(0.25)
+    finally:
+        await client.aclose()
+
+
 async def run(app, size: int, saturate_s: float, arrive_s: float) -> tuple[dict, dict, dict]:
+    peak: dict = {"stage": "empty room"}
+    sampler = asyncio.create_task(redis_clients(app, peak))
     password = staff_login(app, "presenter")
     scenario = dict(talk())[PAGE].scenario
     lag = {k: int(v) if isinstance(v, bool) else v for k, v in scenario.lag.items()}
@@ -372,6 +388,7 @@ async def run(app, size: int, saturate_s: float, arrive_s: float) -> tuple[dict,
     alone = await game(app, presenter, [], stats)
     print(line("empty room", alone), flush=True)
     t0 = time.monotonic()
+    peak["stage"] = "arrival"
     phones = await fill(app.url, stats, size, arrive_s)
     joined = sum(1 for p in phones if p.readers)
     print(
@@ -379,9 +396,17 @@ async def run(app, size: int, saturate_s: float, arrive_s: float) -> tuple[dict,
         f"{sum(p.reads for p in phones)} times on arrival; {stats.errors} errors; load {os.getloadavg()[0]:.1f}",
         flush=True,
     )
+    peak["stage"] = "game"
     room = await game(app, presenter, phones, stats)
     print(line(f"{size} phones", room), flush=True)
+    peak["stage"] = "saturation"
     capacity = await saturate(app, presenter.game, saturate_s)
+    sampler.cancel()
+    print(
+        "Redis clients connected, most at once: "
+        + ", ".join(f"{stage} {n}" for stage, n in peak.items() if stage != "stage"),
+        flush=True,
+    )
     print(
         f"capacity: server {capacity['server_cores']:.2f} cores at saturation, {capacity['reads_s']:.0f} reads/s "
         f"(simulator {capacity['sim_cores']:.2f} cores, {capacity['errors']} errors, load {capacity['load']:.1f})",
