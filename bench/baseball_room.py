@@ -39,6 +39,7 @@ import random
 import re
 import time
 import uuid
+from collections import Counter
 
 import redis.asyncio
 
@@ -365,8 +366,11 @@ async def redis_clients(app, peak: dict[str, int]) -> None:
     client = redis.asyncio.Redis.from_url(app.stack.redis_url)
     try:
         while True:
-            clients = (await client.info("clients"))["connected_clients"] - 1  # less this one
-            peak[peak["stage"]] = max(peak.get(peak["stage"], 0), clients)
+            listed = [c for c in await client.client_list() if c["cmd"] != "client|list"]
+            if len(listed) > max((n for n in peak.values() if isinstance(n, int)), default=0):
+                # What each connection last did, at the most: which pool holds them.
+                peak["last commands"] = Counter(c["cmd"] for c in listed).most_common(6)
+            peak[peak["stage"]] = max(peak.get(peak["stage"], 0), len(listed))
             await asyncio.sleep(0.25)
     finally:
         await client.aclose()
