@@ -24,6 +24,10 @@ server's cores (and reads/s) then. This is "2 cores minus what else runs" measur
 assumed: the simulator's own CPU and the other work on this shared machine take their share
 during saturation just as they do during the game. The target: room cost / capacity < 0.5.
 
+Frames of shared reads: the frames that carried the presenter's reads to the phones (each
+process gathers them per window: demos/catalog/baseball/sharing.py), and the reads in them.
+Redis clients: the most connected at once per stage, and what they last ran at the most.
+
 Phones' push: from the presenter's read being sent to a phone getting that read pushed (an
 upper bound: it includes the server's read itself), p95 over every (phone, read).
 """
