@@ -60,6 +60,43 @@ def test_a_phone_shows_the_playing_pages_reads_and_reads_almost_nothing_itself(f
     assert phone.errors == [] and player.errors == []
 
 
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+def test_a_phone_whose_pushed_reads_stop_reads_on_its_own(fresh, new_page):
+    """The playing page goes away mid-game: its reads stop coming, and the phone's readers read
+    for themselves until they show the game as far as it was written, each within its guarantee."""
+    fresh.lag(delay_ms=400, jitter_ms=800, reorder=True, replica_lag="slow=1500")
+    reads: list[str] = []
+    phone = new_page(
+        "/demos/baseball/",
+        width=390,
+        height=800,
+        setup=lambda page: page.on("request", lambda r: reads.append(r.url) if READ in r.url else None),
+    )
+    expect(phone.locator('[data-reading-slot] [data-reading][data-settled="1"]')).to_have_count(len(GUARANTEES))
+    player = new_page("/demos/baseball/")
+    player.click("[data-play]")
+    expect(player.locator("[data-play-status]")).to_contain_text("Run 3 of 7", timeout=30_000)
+    game = player.locator(".panes[data-game-id]").get_attribute("data-game-id")
+    expect(phone.locator(".panes[data-game-id]")).to_have_attribute("data-game-id", game)
+    read_before = len(reads)
+    player.close()
+    written = "SELECT count(*) FROM store_event WHERE stream = 'baseball'"
+    settled = f'[data-reading-slot] [data-reading][data-game-id="{game}"][data-settled="1"]'
+    wait_until(
+        lambda: (
+            phone.locator(settled).count() == len(GUARANTEES)
+            and {s.get_attribute("data-written") for s in phone.locator(settled).all()}
+            == {str(fresh.query(written)[0][0])}
+        ),
+        90,
+        what="the phone's six readers settled on the game as written",
+    )
+    assert len(reads) > read_before
+    assert_readers_kept_their_guarantees(phone.evaluate("window.baseballReads"))
+    assert phone.errors == []
+
+
 def count_shared_reads(frames: list[int]):
     def setup(page) -> None:
         def socket(ws) -> None:
