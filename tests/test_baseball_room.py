@@ -4,6 +4,7 @@ shows still lies within its reader's guarantee (demos/catalog/baseball/sharing.p
 
 import asyncio
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -76,7 +77,9 @@ def test_a_phone_whose_pushed_reads_stop_reads_on_its_own(fresh, new_page):
     expect(phone.locator('[data-reading-slot] [data-reading][data-settled="1"]')).to_have_count(len(GUARANTEES))
     player = new_page("/demos/baseball/")
     player.click("[data-play]")
-    expect(player.locator("[data-play-status]")).to_contain_text("Run 3 of 7", timeout=30_000)
+    expect(player.locator("[data-play-status]")).to_contain_text(
+        re.compile(r"Run [2-6] of 7"), timeout=30_000
+    )  # mid-game
     game = player.locator(".panes[data-game-id]").get_attribute("data-game-id")
     expect(phone.locator(".panes[data-game-id]")).to_have_attribute("data-game-id", game)
     read_before = len(reads)
