@@ -24,6 +24,10 @@ server's cores (and reads/s) then. This is "2 cores minus what else runs" measur
 assumed: the simulator's own CPU and the other work on this shared machine take their share
 during saturation just as they do during the game. The target: room cost / capacity < 0.5.
 
+Frames of shared reads: the frames that carried the presenter's reads to the phones (each
+process gathers them per window: demos/catalog/baseball/sharing.py), and the reads in them.
+Redis clients: the most connected at once per stage, and what they last ran at the most.
+
 Phones' push: from the presenter's read being sent to a phone getting that read pushed (an
 upper bound: it includes the server's read itself), p95 over every (phone, read).
 """
@@ -39,6 +43,9 @@ import random
 import re
 import time
 import uuid
+from collections import Counter
+
+import redis.asyncio
 
 from bench.common import percentile, running_app
 from bench.room import ARRIVE_S, cpu_ticks, own_cpu, talk
@@ -179,6 +186,7 @@ class BaseballPhone(Client):
         self.reads = 0
         self.shared_sent: dict[tuple[str, str, str], float] = {}  # the player's: (game, guarantee, turn) -> sent
         self.pushed: list[tuple[str, str, str, float]] = []  # a phone's: shared reads that came
+        self.shared_frames = self.shared_reads = 0  # frames carrying shared reads, and the reads in them
 
     async def request(self, method, path, data=None, headers=None, timeout=10, kind=""):
         answer = await super().request(method, path, data, headers, timeout, kind)
@@ -226,6 +234,9 @@ class BaseballPhone(Client):
             self.news = news.group(1)
             for reader in self.readers:
                 reader.wake()
+        if shared_reads := len(SHARED.findall(message)):
+            self.shared_frames += 1
+            self.shared_reads += shared_reads
         for shared in SHARED.finditer(message):
             for reader in self.readers:
                 if reader.guarantee == shared.group(1):
@@ -299,6 +310,7 @@ async def game(app, presenter: BaseballPhone, phones: list[BaseballPhone], stats
     await until(lambda: presenter.idle() and all(p.idle() for p in phones), QUIET_GIVE_UP_S)
     stats.reset()
     reads0 = sum(p.reads for p in phones)
+    frames0 = sum(p.shared_frames for p in phones)
     cpu0, sim0, t0 = server_cpu(app), own_cpu(), time.monotonic()
     played = await presenter.play()
     everyone = [presenter, *phones]
@@ -316,6 +328,7 @@ async def game(app, presenter: BaseballPhone, phones: list[BaseballPhone], stats
         "sim_cores": sim / seconds,
         "phone_reads": sum(p.reads for p in phones) - reads0,
         "requests": stats.requests,
+        "shared_frames": sum(p.shared_frames for p in phones) - frames0,
         "errors": stats.errors,
         "push_p95": percentile([x * 1000 for x in push], 95),
         "push_n": len(push),
@@ -352,7 +365,24 @@ async def saturate(app, game_id: str, seconds: float, clients: int = 48) -> dict
     }
 
 
+async def redis_clients(app, peak: dict[str, int]) -> None:
+    """The most clients Redis had connected at once, per stage of the run (showcase/redis_client.py's pools)."""
+    client = redis.asyncio.Redis.from_url(app.stack.redis_url)
+    try:
+        while True:
+            listed = [c for c in await client.client_list() if c["cmd"] != "client|list"]
+            if len(listed) > max((n for n in peak.values() if isinstance(n, int)), default=0):
+                # What each connection last did, at the most: which pool holds them.
+                peak["last commands"] = Counter(c["cmd"] for c in listed).most_common(6)
+            peak[peak["stage"]] = max(peak.get(peak["stage"], 0), len(listed))
+            await asyncio.sleep(0.25)
+    finally:
+        await client.aclose()
+
+
 async def run(app, size: int, saturate_s: float, arrive_s: float) -> tuple[dict, dict, dict]:
+    peak: dict = {"stage": "empty room"}
+    sampler = asyncio.create_task(redis_clients(app, peak))
     password = staff_login(app, "presenter")
     scenario = dict(talk())[PAGE].scenario
     lag = {k: int(v) if isinstance(v, bool) else v for k, v in scenario.lag.items()}
@@ -366,6 +396,7 @@ async def run(app, size: int, saturate_s: float, arrive_s: float) -> tuple[dict,
     alone = await game(app, presenter, [], stats)
     print(line("empty room", alone), flush=True)
     t0 = time.monotonic()
+    peak["stage"] = "arrival"
     phones = await fill(app.url, stats, size, arrive_s)
     joined = sum(1 for p in phones if p.readers)
     print(
@@ -373,9 +404,17 @@ async def run(app, size: int, saturate_s: float, arrive_s: float) -> tuple[dict,
         f"{sum(p.reads for p in phones)} times on arrival; {stats.errors} errors; load {os.getloadavg()[0]:.1f}",
         flush=True,
     )
+    peak["stage"] = "game"
     room = await game(app, presenter, phones, stats)
     print(line(f"{size} phones", room), flush=True)
+    peak["stage"] = "saturation"
     capacity = await saturate(app, presenter.game, saturate_s)
+    sampler.cancel()
+    print(
+        "Redis clients connected, most at once: "
+        + ", ".join(f"{stage} {n}" for stage, n in peak.items() if stage != "stage"),
+        flush=True,
+    )
     print(
         f"capacity: server {capacity['server_cores']:.2f} cores at saturation, {capacity['reads_s']:.0f} reads/s "
         f"(simulator {capacity['sim_cores']:.2f} cores, {capacity['errors']} errors, load {capacity['load']:.1f})",
@@ -390,7 +429,8 @@ def line(label: str, r: dict) -> str:
     return (
         f"{label}: game settled in {r['seconds']:.1f} s{unsettled}; "
         f"server {r['server_cores']:.2f} cores, simulator {r['sim_cores']:.2f} cores; "
-        f"phones' own reads {r['phone_reads']}, requests {r['requests']}; push p95 {r['push_p95']:.0f} ms "
+        f"phones' own reads {r['phone_reads']}, requests {r['requests']}; "
+        f"frames of shared reads {r['shared_frames']}; push p95 {r['push_p95']:.0f} ms "
         f"({r['push_n']} pushed reads); errors {r['errors']}; load {r['load']:.1f}"
     )
 

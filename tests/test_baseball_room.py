@@ -4,13 +4,14 @@ shows still lies within its reader's guarantee (demos/catalog/baseball/sharing.p
 
 import asyncio
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
-from bench.baseball_room import PAGE, BaseballPhone, until
+from bench.baseball_room import PAGE, SHARED, BaseballPhone, until
 from bench.room_client import Stats
 from demos.catalog.baseball import sharing
 from demos.catalog.baseball.game import GAME, GUARANTEES, key
@@ -38,7 +39,8 @@ def test_only_the_session_that_wrote_a_game_shares_its_reads():
 @pytest.mark.timeout(600)
 def test_a_phone_shows_the_playing_pages_reads_and_reads_almost_nothing_itself(fresh, live, new_page):
     live.lag(delay_ms=400, jitter_ms=800, reorder=True, replica_lag="slow=1500")
-    phone = new_page("/demos/baseball/", width=390, height=800)
+    frames: list[int] = []  # per frame carrying shared reads, how many it carries
+    phone = new_page("/demos/baseball/", width=390, height=800, setup=count_shared_reads(frames))
     # Its first reads done and settled (no game yet): from now on it reads only when told to.
     expect(phone.locator('[data-reading-slot] [data-reading][data-settled="1"]')).to_have_count(len(GUARANTEES))
     phone_reads: list[str] = []
@@ -54,7 +56,62 @@ def test_a_phone_shows_the_playing_pages_reads_and_reads_almost_nothing_itself(f
     assert len(phone_reads) <= 2 * len(GUARANTEES), phone_reads
     reads = phone.evaluate("window.baseballReads")
     assert_readers_kept_their_guarantees(reads)
+    # The playing page's reads came gathered: several in a frame, not a frame per read.
+    assert frames and sum(frames) >= 2 * len(frames), frames
     assert phone.errors == [] and player.errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+def test_a_phone_whose_pushed_reads_stop_reads_on_its_own(fresh, new_page):
+    """The playing page goes away mid-game: its reads stop coming, and the phone's readers read
+    for themselves until they show the game as far as it was written, each within its guarantee."""
+    fresh.lag(delay_ms=400, jitter_ms=800, reorder=True, replica_lag="slow=1500")
+    reads: list[str] = []
+    phone = new_page(
+        "/demos/baseball/",
+        width=390,
+        height=800,
+        setup=lambda page: page.on("request", lambda r: reads.append(r.url) if READ in r.url else None),
+    )
+    expect(phone.locator('[data-reading-slot] [data-reading][data-settled="1"]')).to_have_count(len(GUARANTEES))
+    player = new_page("/demos/baseball/")
+    player.click("[data-play]")
+    expect(player.locator("[data-play-status]")).to_contain_text(
+        re.compile(r"Run [2-6] of 7"), timeout=30_000
+    )  # mid-game
+    game = player.locator(".panes[data-game-id]").get_attribute("data-game-id")
+    expect(phone.locator(".panes[data-game-id]")).to_have_attribute("data-game-id", game)
+    read_before = len(reads)
+    player.close()
+    written = "SELECT count(*) FROM store_event WHERE stream = 'baseball'"
+    settled = f'[data-reading-slot] [data-reading][data-game-id="{game}"][data-settled="1"]'
+    wait_until(
+        lambda: (
+            phone.locator(settled).count() == len(GUARANTEES)
+            and {s.get_attribute("data-written") for s in phone.locator(settled).all()}
+            == {str(fresh.query(written)[0][0])}
+        ),
+        90,
+        what="the phone's six readers settled on the game as written",
+    )
+    assert len(reads) > read_before
+    assert_readers_kept_their_guarantees(phone.evaluate("window.baseballReads"))
+    assert phone.errors == []
+
+
+def count_shared_reads(frames: list[int]):
+    def setup(page) -> None:
+        def socket(ws) -> None:
+            def received(payload) -> None:
+                if isinstance(payload, str) and (n := len(SHARED.findall(payload))):
+                    frames.append(n)
+
+            ws.on("framereceived", received)
+
+        page.on("websocket", socket)
+
+    return setup
 
 
 @pytest.mark.timeout(300)
@@ -83,6 +140,13 @@ def test_the_room_benchmarks_phones_watch_a_game_as_the_page_does(fresh):
     assert scores == [{"2-5"}] * 3
     assert all(any(g == game for g, *_ in p.pushed) for p in phones)
     assert not player.pushed  # the page that plays reads for itself
+    # A frame per window of the playing page's reads, not one per read: fewer than half as many
+    # frames as the reads it shared, and several reads in a frame.
+    shared = len(player.shared_sent)
+    assert all(2 * p.shared_frames < shared for p in phones), (shared, [p.shared_frames for p in phones])
+    assert all(p.shared_reads >= 2 * p.shared_frames for p in phones), [
+        (p.shared_frames, p.shared_reads) for p in phones
+    ]
     assert phone_reads <= 2 * len(GUARANTEES) * len(phones), phone_reads
     assert stats.errors == 0
 
