@@ -63,10 +63,8 @@ def test_a_phone_shows_the_playing_pages_reads_and_reads_almost_nothing_itself(f
 
 @pytest.mark.browser
 @pytest.mark.timeout(300)
-def test_a_phone_whose_pushed_reads_stop_reads_on_its_own(fresh, new_page):
-    """The playing page goes away mid-game: its reads stop coming, and the phone's readers read
-    for themselves until they show the game as far as it was written, each within its guarantee."""
-    fresh.lag(delay_ms=400, jitter_ms=800, reorder=True, replica_lag="slow=1500")
+def phone_counting_reads(new_page):
+    """A phone on the baseball page, and the list of the reads it makes itself."""
     reads: list[str] = []
     phone = new_page(
         "/demos/baseball/",
@@ -74,6 +72,14 @@ def test_a_phone_whose_pushed_reads_stop_reads_on_its_own(fresh, new_page):
         height=800,
         setup=lambda page: page.on("request", lambda r: reads.append(r.url) if READ in r.url else None),
     )
+    return phone, reads
+
+
+def test_a_phone_whose_pushed_reads_stop_reads_on_its_own(fresh, new_page):
+    """The playing page goes away mid-game: its reads stop coming, and the phone's readers read
+    for themselves until they show the game as far as it was written, each within its guarantee."""
+    fresh.lag(delay_ms=400, jitter_ms=800, reorder=True, replica_lag="slow=1500")
+    phone, reads = phone_counting_reads(new_page)
     expect(phone.locator('[data-reading-slot] [data-reading][data-settled="1"]')).to_have_count(len(GUARANTEES))
     player = new_page("/demos/baseball/")
     player.click("[data-play]")
@@ -162,13 +168,7 @@ def test_a_page_arriving_on_a_settled_game_shows_its_reads_and_reads_nothing(fre
         assert status == 202, body
     queued = "SELECT count(*) FROM store_delivery WHERE state = 'queued'"
     wait_until(lambda: fresh.query(queued)[0][0] == 0, 30, what="the game settled on every replica")
-    reads: list[str] = []
-    phone = new_page(
-        "/demos/baseball/",
-        width=390,
-        height=800,
-        setup=lambda page: page.on("request", lambda r: reads.append(r.url) if READ in r.url else None),
-    )
+    phone, reads = phone_counting_reads(new_page)
     scores = phone.locator("[data-guarantee]").evaluate_all("panes => panes.map(p => p.dataset.score)")
     assert scores == ["2-5"] * len(GUARANTEES)
     assert reads == []
