@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from push import follow
 
+from . import page_cache
 from .templatetags.conference import walk
 
 SESSION_KEY = "follow"
@@ -37,8 +38,9 @@ def lead(request):
     if not (request.user.is_active and request.user.is_staff):
         return HttpResponse("Only the presenter's screen leads.", status=403, content_type="text/plain")
     path = request.POST.get("path", "")
-    if path in walk():
-        follow.lead(path)
+    if path in walk() and follow.moves(path):
+        # Rendered once for the whole room, and pushed with the news (push/follow.py).
+        follow.lead(path, page_cache.for_followers(request, path))
     return HttpResponse(status=204)
 
 

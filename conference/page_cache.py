@@ -17,6 +17,7 @@ for it alone: they show its own writes marked as its own.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import threading
@@ -25,15 +26,20 @@ import uuid
 from dataclasses import dataclass
 from functools import cache
 
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.handlers.base import BaseHandler
+from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.urls import reverse
 
 from demos import registry
+from push.follow import WRITERS, WRITERS_TTL_S
 from showcase.redis_client import redis_client
 from store.log import session_ref
 
-from .follow import SESSION_KEY
+from . import follow  # a module: it imports this one too
 
 TTL_S = 1.0
 # While one request renders a page again, the others are answered with the last render if it is
@@ -41,8 +47,6 @@ TTL_S = 1.0
 # a page rendered each request that came in while the page was being rendered, hundreds at once.
 STALE_S = 3.0
 RENDER_WAIT_S = 5.0
-WRITERS = "room:writers"  # session refs that posted: their pages are their own
-WRITERS_TTL_S = 12 * 3600
 QUIET_POSTS = ("/seen/",)  # posts that write nothing a page shows
 TOKEN = re.compile(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'')
 KEY = re.compile(r'(name="key" value=")([0-9a-f]{32})(")')
@@ -127,7 +131,7 @@ class FollowerPageCache:
         """What the page depends on besides its token and keys, or None: render it for this request alone."""
         if request.path not in demo_pages() or request.GET or request.headers.get("HX-Request"):
             return None
-        if request.user.is_authenticated or request.session.get(SESSION_KEY) is not True:
+        if request.user.is_authenticated or request.session.get(follow.SESSION_KEY) is not True:
             return None
         ref = session_ref(request.session.session_key)
         if ref in self.posted:
@@ -158,3 +162,46 @@ class FollowerPageCache:
             if name.lower() != "content-length":
                 response[name] = value
         return response
+
+
+@cache
+def _handler() -> BaseHandler:
+    """Django's whole middleware chain and views, for a request this process makes itself."""
+    handler = BaseHandler()
+    handler.load_middleware()
+    return handler
+
+
+def for_followers(request: HttpRequest, path: str) -> str | None:
+    """The page `path` as every following phone that wrote nothing is shown it, TOKEN_MARK in
+    place of its CSRF token; rendered once when the projector moves there (push/follow.py pushes
+    it), through the whole chain for a session made for the purpose and deleted after. None for
+    any other page than a demo's."""
+    if path not in demo_pages():
+        return None
+    session = SessionStore()
+    session[follow.SESSION_KEY] = True
+    session.create()
+    host = request.get_host()
+    try:
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "SCRIPT_NAME": "",
+            "QUERY_STRING": "",
+            "SERVER_NAME": request.META.get("SERVER_NAME", "localhost"),
+            "SERVER_PORT": str(request.META.get("SERVER_PORT", "80")),
+            "HTTP_HOST": host,
+            "HTTP_COOKIE": f"{settings.SESSION_COOKIE_NAME}={session.session_key}",
+            "REMOTE_ADDR": request.META.get("REMOTE_ADDR", "127.0.0.1"),
+            "wsgi.input": io.BytesIO(),
+            "wsgi.url_scheme": request.scheme,
+        }
+        response = _handler().get_response(WSGIRequest(environ))
+    finally:
+        session.delete()
+    if response.status_code != 200 or response.streaming:
+        return None
+    body = response.content.decode()
+    token = TOKEN.search(body)
+    return body.replace(token.group(1), TOKEN_MARK) if token else None

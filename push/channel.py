@@ -46,5 +46,5 @@ def _publisher() -> _Loop:
         return _loop
 
 
-def send(group: str, html: str) -> None:
-    _publisher().run(get_channel_layer().group_send(group, {"type": "html.fragment", "html": html}))
+def send(group: str, html: str, kind: str = "html.fragment") -> None:
+    _publisher().run(get_channel_layer().group_send(group, {"type": kind, "html": html}))

@@ -12,7 +12,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from demos.groups import CONTROL, LAG, session_group
 
-from . import coalesce, fanout, regions, room, seen, snapshots, tickets, watchers
+from . import coalesce, fanout, follow, regions, room, seen, snapshots, tickets, watchers
 
 log = logging.getLogger(__name__)
 
@@ -29,26 +29,60 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # room reconnecting at once queued there one socket after another, the projector's
         # among them.
         query = parse_qs(self.scope["query_string"].decode())
-        asked = query.get("g", [])
-        session_key = tickets.session_key(self.scope)
-        staff = tickets.is_staff(query.get("staff", [""])[0], session_key)
-        known = regions.known_groups() - ({CONTROL} if not staff else set())
-        self.joined = [LAG, *sorted({g for g in asked if g in known and g != LAG})]
-        if session_key:
-            self.joined.append(session_group(session_key))
+        self.session_key = session_key = tickets.session_key(self.scope)
+        self.staff = tickets.is_staff(query.get("staff", [""])[0], session_key)
+        self.joined = self._groups(query.get("g", []))
         # Counted as a watcher of what is redrawn before the snapshots render: see push/watchers.py.
-        self.watching = [g for g in self.joined if g in known]
+        self.watching = self._watched(self.joined)
         await watchers.beat(self.watching, self.channel_name)
         self.heartbeat = asyncio.create_task(self._beat())
         await asyncio.gather(*(self.channel_layer.group_add(g, self.channel_name) for g in self.joined))
         joined_at = time.monotonic()
         await self.accept()
+        await self._snapshots(self.watching, joined_at)
+        if not self.staff:  # the presenter's own screens are not the audience
+            await self._join_room(session_key)
+
+    def _groups(self, asked: list[str]) -> list[str]:
+        """What a page may join of the groups it asks for: the live ones (the control panel's for
+        staff only), the lag badge's always, and its session's own."""
+        known = regions.known_groups() - ({CONTROL} if not self.staff else set())
+        joined = [LAG, *sorted({g for g in asked if g in known and g != LAG})]
+        if self.session_key:
+            joined.append(session_group(self.session_key))
+        return joined
+
+    @staticmethod
+    def _watched(groups: list[str]) -> list[str]:
         # A session's own group has no snapshot: what it shows is on the page already.
-        drawn = await asyncio.gather(*(snapshots.shared.of(g, joined_at) for g in self.watching))
+        return [g for g in groups if g in regions.known_groups()]
+
+    async def _snapshots(self, groups: list[str], joined_at: float) -> None:
+        drawn = await asyncio.gather(*(snapshots.shared.of(g, joined_at) for g in groups))
         for message in itertools.chain.from_iterable(drawn):
             await self.send(text_data=message)
-        if not staff:  # the presenter's own screens are not the audience
-            await self._join_room(session_key)
+
+    async def _move(self, asked: list[str]) -> None:
+        """The page swapped in another (a phone following the projector, static/showcase/follow.js):
+        the socket leaves the groups only the old page had, joins the new page's, and starts each
+        new one with its snapshot, as a connect does. Until the snapshots are sent, group pushes
+        queue behind them (push/fanout.py), so none is overwritten by an older drawing."""
+        joined = self._groups(asked)
+        watching = self._watched(joined)
+        gone = [g for g in self.joined if g not in joined]
+        new = [g for g in joined if g not in self.joined]
+        self.moving = True
+        try:
+            await asyncio.gather(
+                *(self.channel_layer.group_discard(g, self.channel_name) for g in gone),
+                watchers.leave([g for g in self.watching if g not in watching], self.channel_name),
+                watchers.beat([g for g in watching if g not in self.watching], self.channel_name),
+                *(self.channel_layer.group_add(g, self.channel_name) for g in new),
+            )
+            self.joined, self.watching = joined, watching
+            await self._snapshots([g for g in new if g in watching], time.monotonic())
+        finally:
+            self.moving = False
 
     async def websocket_connect(self, message: dict) -> None:
         await super().websocket_connect(message)
@@ -65,9 +99,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await asyncio.gather(*leaving)  # at once: a room leaving a page is a thousand of these
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
-        """A page says only what it rendered (push/seen.py); anything else is ignored."""
-        if text_data and (keys := seen.keys_in(text_data)):
+        """A page says what it rendered (push/seen.py) and, swapped for another, the groups it
+        needs now (push/follow.py); anything else is ignored."""
+        if not text_data:
+            return
+        if keys := seen.keys_in(text_data):
             seen.shared.add(keys)
+        elif (asked := follow.groups_in(text_data)) is not None:
+            await self._move(asked)
 
     async def dispatch(self, message: dict) -> None:
         # Channels closes stale database connections before every handler: one hop through
@@ -83,6 +122,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # Straight to the server: the same message AsyncWebsocketConsumer.send builds, one
         # hop fewer on the path every socket of a group push takes.
         await self.base_send({"type": "websocket.send", "text": event["html"]})
+
+    async def follow_page(self, event: dict) -> None:
+        """The page the projector moved to, as every phone that wrote nothing is shown it: sent to
+        such a phone only (a phone that wrote sees its own writes on its pages, and loads them)."""
+        if not self.staff and not await follow.writers.wrote(self.session_key):
+            await self.base_send({"type": "websocket.send", "text": event["html"]})
 
     async def _join_room(self, session_key: str) -> None:
         # A device is its session; a first visit without one counts by its socket.

@@ -3,18 +3,38 @@
 The projector is the staff session in presenter mode; each page it loads announces its path
 (conference/follow.py). The path is kept in Redis, so a phone that connects later (or again,
 after a restart) gets it in its socket's first message, and published once to the FOLLOW group:
-one small fragment, whatever the number of phones. Each phone then loads the new page itself,
-after a random pause of its own (static/showcase/follow.js), so a room does not arrive at once.
+one small fragment, whatever the number of phones.
+
+A phone that has written nothing is shown exactly what every such phone is shown
+(conference/page_cache.py). For a demo page that shared page is rendered once, when the
+projector moves, and pushed with the news (PAGE, before the marker): such a phone swaps it in
+and keeps its socket (static/showcase/follow.js), which then moves to the new page's groups
+(`groups_in`, push/consumers.py). A room follows with one render and a frame per phone, not a
+page load and a socket each. Any other phone (it wrote, or the page is not a demo) loads the
+page itself, after a random pause of its own, so a room does not arrive at once.
 """
+
+import asyncio
+import json
+import logging
+import time
 
 from django.template.loader import render_to_string
 
 from demos.groups import FOLLOW
-from showcase.redis_client import redis_client
+from showcase.redis_client import async_redis_client, redis_client
+from store.log import session_ref
 
 from .channel import send
 
+log = logging.getLogger(__name__)
+
 KEY = "follow:path"
+PAGE = "follow.page"  # the message type of a pushed page: push/consumers.py sends it only to phones it fits
+PAGE_FRAME = "<!--follow-page {path}-->"  # a pushed page's frame: this line, then the whole page
+WRITERS = "room:writers"  # session refs that posted: their pages are their own (conference/page_cache.py)
+WRITERS_TTL_S = 12 * 3600
+MAX_GROUPS_FRAME = 2048  # a page's groups: a dozen names
 
 
 def target() -> str:
@@ -27,9 +47,18 @@ def marker(oob: bool = False) -> str:
     return render_to_string("push/follow.html", {"path": target(), "oob": oob})
 
 
-def lead(path: str) -> None:
-    """The projector shows `path` now: tell every following phone, unless it already knew."""
+def moves(path: str) -> bool:
+    """Whether `path` is news to the following phones."""
+    return redis_client().get(KEY) != path.encode()
+
+
+def lead(path: str, page: str | None = None) -> None:
+    """The projector shows `path` now: tell every following phone, unless it already knew.
+
+    `page`: the page a phone that wrote nothing gets for `path`, pushed before the news."""
     if redis_client().getset(KEY, path) != path.encode():
+        if page is not None:
+            send(FOLLOW, PAGE_FRAME.format(path=path) + page, kind=PAGE)
         send(FOLLOW, marker(oob=True))
 
 
@@ -37,3 +66,45 @@ def stop() -> None:
     """Nobody presents: phones stay where they are."""
     if redis_client().delete(KEY):
         send(FOLLOW, marker(oob=True))
+
+
+def groups_in(frame: str) -> list[str] | None:
+    """The groups a page swapped in asks its socket for (`{"groups": [...]}`); None for any other frame."""
+    if len(frame) > MAX_GROUPS_FRAME:
+        return None
+    try:
+        asked = json.loads(frame)
+    except ValueError:
+        return None
+    groups = asked.get("groups") if isinstance(asked, dict) else None
+    if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+        return None
+    return groups
+
+
+class Writers:
+    """Whether a session posted (WRITERS), read once per READ_EVERY_S per process: a pushed page
+    reaches a thousand sockets at once, and each asks."""
+
+    READ_EVERY_S = 1.0
+
+    def __init__(self) -> None:
+        self.read_at = -float("inf")
+        self.refs: asyncio.Future | None = None
+
+    async def wrote(self, session_key: str | None) -> bool:
+        """True when the session posted, or whether it did is unknown (Redis away)."""
+        if not session_key:
+            return True
+        if self.refs is None or time.monotonic() - self.read_at > self.READ_EVERY_S:
+            self.read_at = time.monotonic()
+            self.refs = asyncio.ensure_future(async_redis_client().smembers(WRITERS))
+        try:
+            refs = await asyncio.shield(self.refs)
+        except Exception:  # noqa: BLE001 - unknown: the phone loads its own page
+            log.warning("who wrote is unknown: following phones load their pages", exc_info=True)
+            return True
+        return session_ref(session_key).encode() in refs
+
+
+writers = Writers()

@@ -56,3 +56,71 @@ def test_phones_follow_the_projector_and_a_phone_that_left_stays(fresh, staff_pa
     with projector.expect_response(lambda r: r.url.endswith("/presenter/")):
         projector.keyboard.press("p")  # presenter mode off: nobody leads any more
     wait_until(lambda: following_path(follower) == "", what="the follower told nobody leads")
+
+
+SOCKETS_OPENED = """
+() => {
+  window.__opened = 0;
+  document.addEventListener("htmx:wsOpen", () => { window.__opened += 1; });
+  window.__loaded = performance.timeOrigin;
+}
+"""
+
+
+def go_on(projector, path: str) -> None:
+    """The projector walks to `path` with the arrow keys, as a clicker does."""
+    while not projector.url.endswith(path):
+        projector.keyboard.press("ArrowRight")
+        projector.wait_for_load_state()
+        projector.wait_for_selector("body.is-live")
+
+
+def test_a_phone_that_wrote_nothing_swaps_in_the_next_demo_on_its_socket(fresh, staff_page, new_page):  # noqa: F811
+    """The next demo comes pushed, rendered once for the room: the phone shows it without a page
+    load or a new socket, its socket moves to the new demo's groups, and the new demo's script
+    runs; a phone that wrote loads its own page instead."""
+    pages = walk()
+    first, second = pages.index("/demos/optimistic/"), pages.index("/demos/push/")
+    projector = staff_page(pages[first])
+    with projector.expect_response(lambda r: r.url.endswith("/follow/lead/")):
+        projector.keyboard.press("p")
+    swapper, writer = (new_page("/join/", width=390, height=800) for _ in range(2))
+    for phone in (swapper, writer):
+        phone.wait_for_url(f"**{pages[first]}", timeout=10_000)
+        phone.wait_for_selector("body.is-live")
+        phone.evaluate(SOCKETS_OPENED)
+    # The writer writes on the first demo: its pages are its own from now on.
+    writer.fill("#write-text", "mine")
+    with writer.expect_response(lambda r: r.request.method == "POST" and r.status == 202):
+        writer.click("#write-form button[type=submit]")
+
+    go_on(projector, pages[second])
+    swapper.wait_for_url(f"**{pages[second]}", timeout=10_000)
+    writer.wait_for_url(f"**{pages[second]}", timeout=10_000)
+    expect(swapper.locator("h1")).to_have_text(projector.locator("h1").inner_text())
+    expect(swapper.locator('[data-demo="push"]')).to_have_count(1)
+    expect(swapper.locator('[data-demo="optimistic"]')).to_have_count(0)
+    # Swapped: the same window, its socket opened once; the writer loaded a page.
+    assert swapper.evaluate("window.__opened") == 0
+    assert swapper.evaluate("window.__loaded") is not None
+    assert writer.evaluate("window.__loaded") is None
+    # The new demo's own script ran on it (counters.js, then push.js), each once.
+    wait_until(lambda: swapper.evaluate("window.ShellGame.root.dataset.demo") == "push", what="the new demo's scripts")
+    assert swapper.evaluate("document.querySelectorAll('main script').length") == 2
+    # Its socket is in the new demo's group now: the projector's write is pushed to it.
+    projector.fill("#write-text", "pushed to the swapped page")
+    with projector.expect_response(lambda r: r.request.method == "POST" and r.status == 202):
+        projector.click("#write-form button[type=submit]")
+    expect(swapper.locator('[data-pane="trick"]')).to_contain_text("pushed to the swapped page", timeout=15_000)
+    # Its forms are its own: the token is this phone's, the idempotency key fresh.
+    token = swapper.evaluate("window.ShellGame.page.csrfToken()")
+    assert swapper.locator("#write-form [name=csrfmiddlewaretoken]").get_attribute("value") == token
+    keys = {p.locator("#write-form [name=key]").get_attribute("value") for p in (swapper, writer, projector)}
+    assert len(keys) == 3
+    # The phone's own write on the swapped page goes through and is pushed back to it.
+    swapper.fill("#write-text", "from the swapped page")
+    with swapper.expect_response(lambda r: r.request.method == "POST") as answer:
+        swapper.click("#write-form button[type=submit]")
+    assert answer.value.status == 202
+    expect(swapper.locator('[data-pane="trick"]')).to_contain_text("from the swapped page", timeout=15_000)
+    assert swapper.evaluate("window.__opened") == 0

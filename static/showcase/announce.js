@@ -64,6 +64,8 @@
   }
 
   document.addEventListener("htmx:wsBeforeMessage", function () { lastFrameAt = Date.now(); });
+  // A page swapped in (follow.js) is a page shown, not news: nothing of it is announced.
+  document.addEventListener("shell:leave", function () { lastFrameAt = 0; });
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);

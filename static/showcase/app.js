@@ -18,7 +18,17 @@
     if (PRESENTER) { return Math.min(500, 50 * Math.pow(2, retryCount)) * Math.random(); }
     return PHONE_FLOOR_MS + Math.min(5000, 500 * Math.pow(2, retryCount)) * Math.random();
   }
-  if (window.htmx) { htmx.config.wsReconnectDelay = reconnectDelay; }
+  if (window.htmx) {
+    htmx.config.wsReconnectDelay = reconnectDelay;
+    // A phone following the projector keeps its socket across demos (follow.js): a reconnect asks
+    // for the groups of the page on screen now, not of the page it was opened on.
+    htmx.createWebSocket = function (url) {
+      var live = document.getElementById("live"), now = live && live.getAttribute("ws-connect");
+      var socket = new WebSocket(now ? new URL(now, url).href : url, []);
+      socket.binaryType = htmx.config.wsBinaryType;
+      return socket;
+    };
+  }
 
   // The live dot says what the presenter needs to know: live, reconnecting, or just recovered.
   function showConnection(state) {

@@ -5,6 +5,7 @@
   "use strict";
   var root = document.querySelector("[data-demo]");
   if (!root) { return; }
+  var page = window.ShellGame.page;  // page.js: what this page hooks outside its main is undone when it goes
   var slug = root.dataset.demo;
   var storageKey = "shell-game:" + slug;
   var PANES = Array.prototype.map.call(root.querySelectorAll("[data-pane]"), function (el) { return el.dataset.pane; });
@@ -141,7 +142,7 @@
     onScan: function (hook) { scanHooks.push(hook); },
   });
 
-  document.body.addEventListener("htmx:beforeRequest", function (event) {
+  page.listen(document.body, "htmx:beforeRequest", function (event) {
     var form = writeForm(event);
     if (form) { recordWrite(form); }
     countRequest(event.detail.elt);
@@ -173,11 +174,9 @@
   PANES.forEach(function (p) {
     pane(p).querySelectorAll("[data-item-id]").forEach(function (item) { visible[p][item.dataset.itemId] = item; });
   });
-  new MutationObserver(scan).observe(root, {
-    subtree: true, childList: true, attributes: true, attributeFilter: ["data-state"],
-  });
+  page.observe(root, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-state"] }, scan);
   // The trick's own script (deferred, after this one) registers its hooks first.
-  document.addEventListener("DOMContentLoaded", scan);
+  page.ready(scan);
   root.addEventListener("click", function (event) {
     if (event.target.closest("[data-reset-counters]")) {
       sessionStorage.removeItem(storageKey);

@@ -1,5 +1,6 @@
 // What our page scripts share (as ShellGame.page): the CSRF token, a page's meta values, a POST
-// the server answers like an htmx request, and whether the user is typing in a field.
+// the server answers like an htmx request, whether the user is typing in a field, and the life
+// of a page's own scripts.
 (function () {
   "use strict";
   function csrfToken() {
@@ -43,6 +44,60 @@
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
   }
 
+  // A page's own scripts (counters.js, a demo's trick) live as long as its <main>: a phone that
+  // follows the projector gets the next demo's main swapped in, its socket kept (follow.js).
+  // What they hook outside their main (document, body, timers, observers) goes through these,
+  // and is undone when the main is swapped away; what they hook inside it goes with it.
+  var generation = 0;
+  var undo = [];
+  function onLeave(fn) { undo.push(fn); }
+  function listen(target, type, handler) {
+    target.addEventListener(type, handler);
+    onLeave(function () { target.removeEventListener(type, handler); });
+  }
+  // A timeout that does nothing once its page is gone (a reader's next read, a retry).
+  function later(fn, ms) {
+    var mine = generation;
+    return setTimeout(function () { if (mine === generation) { fn(); } }, ms);
+  }
+  function every(fn, ms) {
+    var timer = setInterval(fn, ms);
+    onLeave(function () { clearInterval(timer); });
+    return timer;
+  }
+  function observe(target, options, fn) {
+    var observer = new MutationObserver(fn);
+    observer.observe(target, options);
+    onLeave(function () { observer.disconnect(); });
+    return observer;
+  }
+  // Whether the page that asked (at the time it asked) is still the one on screen.
+  function alive() {
+    var mine = generation;
+    return function () { return mine === generation; };
+  }
+  // Once the page's scripts have all run: DOMContentLoaded on a loaded page, "shell:page" on a
+  // swapped one.
+  function ready(fn) {
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", fn);
+    } else {
+      listen(document, "shell:page", fn);
+    }
+  }
+  function leave() {
+    generation += 1;
+    document.dispatchEvent(new CustomEvent("shell:leave"));
+    var undoing = undo;
+    undo = [];
+    undoing.forEach(function (fn) {
+      try { fn(); } catch (error) { /* one page script's leftovers must not keep the others */ }
+    });
+  }
+
   window.ShellGame = window.ShellGame || {};
-  window.ShellGame.page = { csrfToken: csrfToken, meta: meta, post: post, typing: typing, socketSend: socketSend };
+  window.ShellGame.page = {
+    csrfToken: csrfToken, meta: meta, post: post, typing: typing, socketSend: socketSend,
+    listen: listen, later: later, every: every, observe: observe, alive: alive, ready: ready, leave: leave,
+  };
 })();

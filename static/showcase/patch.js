@@ -212,10 +212,13 @@
 
   // Before htmx connects (it does on DOMContentLoaded): on a demo page, wide screens also follow
   // the timeline, a big picture that phones in the audience do without.
-  var live = document.getElementById("live"), timeline = document.querySelector("[data-timeline-group]");
-  if (live && timeline && window.matchMedia("(min-width: 700px)").matches) {
-    live.setAttribute("ws-connect", live.getAttribute("ws-connect") + "&g=" + timeline.dataset.timelineGroup);
+  function wideGroups(root) {
+    var timeline = root.querySelector("[data-timeline-group]");
+    return timeline && window.matchMedia("(min-width: 700px)").matches ? "&g=" + timeline.dataset.timelineGroup : "";
   }
+  window.ShellGame.page.wideGroups = wideGroups;  // a page swapped in asks for them too (follow.js)
+  var live = document.getElementById("live");
+  if (live) { live.setAttribute("ws-connect", live.getAttribute("ws-connect") + wideGroups(document)); }
 
   document.addEventListener("htmx:wsBeforeMessage", function (event) {
     var message = event.detail.message;

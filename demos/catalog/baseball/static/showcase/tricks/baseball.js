@@ -9,6 +9,7 @@
   "use strict";
   var root = document.querySelector('[data-demo="baseball"]');
   if (!root) { return; }
+  var page = window.ShellGame.page;  // page.js: timers and hooks that end with this page
   var EVERY_MS = 500, KEEP = 14, WATCH_GRACE_MS = 2500;
   var board = root.querySelector("[data-game-id]");
   var button = root.querySelector("[data-play]");
@@ -34,6 +35,7 @@
     });
   }
   function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+  var here = page.alive();
 
   // Learnt from a pushed read (`pushed`): the playing page's reads of the other readers follow
   // within EVERY_MS, so they wait for theirs (or WATCH_GRACE_MS) instead of all reading at once.
@@ -129,7 +131,7 @@
       if (watchedGame !== game) { newGame(watchedGame, true); }
       clearTimeout(fallback);
       // Unsettled and then nothing more: the playing page went away; read on our own.
-      if (!landed(html, watchedAt)) { fallback = setTimeout(wake, WATCH_GRACE_MS); }
+      if (!landed(html, watchedAt)) { fallback = page.later(wake, WATCH_GRACE_MS); }
     }
 
     var awake = false, again = false;
@@ -144,7 +146,7 @@
         .catch(function () { return false; /* retried on the next tick */ })
         .then(function (settled) {
           if (settled && !again && !playing) { awake = false; return; }
-          setTimeout(read, EVERY_MS);
+          page.later(read, EVERY_MS);
         });
     }
     function wake() {
@@ -152,12 +154,12 @@
       again = true;  // a read under way may predate the news: read once more after it
       if (awake) { return; }
       awake = true;
-      setTimeout(read, Math.random() * EVERY_MS);  // the readers do not read in lockstep
+      page.later(read, Math.random() * EVERY_MS);  // the readers do not read in lockstep
     }
     function expect() {
       if (watching()) { return; }
       clearTimeout(fallback);
-      fallback = setTimeout(wake, WATCH_GRACE_MS);
+      fallback = page.later(wake, WATCH_GRACE_MS);
     }
     clear();
     // A settled game comes read in the page: nothing to read until news of a write.
@@ -198,7 +200,7 @@
   if (game) { root.dataset.game = "shown"; }
   button.addEventListener("click", play);
   // A run applied somewhere (pushed), or the tab shown again: read until settled once more.
-  document.addEventListener("htmx:oobAfterSwap", function (event) {
+  page.listen(document, "htmx:oobAfterSwap", function (event) {
     var target = event.detail && event.detail.target;
     // Only news of a newer write: a socket's snapshot on (re)connect repeats the last one.
     if (target && target.id === "news-baseball" && target.dataset.news !== lastNews) {
@@ -211,5 +213,5 @@
       readers.forEach(function (r) { if (target.id === "shared-read-" + r.guarantee) { r.watch(html); } });
     }
   });
-  document.addEventListener("visibilitychange", function () { if (!document.hidden) { wakeAll(); } });
+  page.listen(document, "visibilitychange", function () { if (!document.hidden) { wakeAll(); } });
 })();

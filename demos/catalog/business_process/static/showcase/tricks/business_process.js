@@ -21,7 +21,7 @@
   // trick:checkout
   // The trick's answer is the form's own request (202 at once). The naive checkout gets the
   // same order and holds the customer until payment, stock and shipping are all done.
-  document.body.addEventListener("htmx:beforeRequest", function (event) {
+  G.page.listen(document.body, "htmx:beforeRequest", function (event) {
     var form = G.writeForm(event), list = document.getElementById("naive-orders");
     if (!form || !list) { return; }
     var data = new FormData(form), key = String(data.get("key"));
@@ -48,7 +48,7 @@
         save();
       });
   });
-  document.body.addEventListener("htmx:afterRequest", function (event) {
+  G.page.listen(document.body, "htmx:afterRequest", function (event) {
     // After the form's outerHTML swap htmx reports on a parent: the form is in requestConfig.
     var config = event.detail.requestConfig, elt = (config && config.elt) || event.detail.elt;
     var form = elt.closest && elt.closest("[data-write-form]"), key = config && config.formData.get("key");

@@ -20,7 +20,7 @@
   // trick:cap
   // One click, two systems: the form posts to AP (answers at once); CP gets the same write
   // and its own row, which waits until a majority has applied it or the cluster refuses.
-  document.body.addEventListener("htmx:beforeRequest", function (event) {
+  G.page.listen(document.body, "htmx:beforeRequest", function (event) {
     var form = G.writeForm(event), rows = document.getElementById("cp-answers");
     if (!form || !rows) { return; }
     var data = new FormData(form);
@@ -40,7 +40,7 @@
       .catch(function () { row.querySelector(".what").after(" no answer (network)"); });
   });
   // CP's refusal is an answer too (503): show it instead of dropping it as an error.
-  document.body.addEventListener("htmx:beforeSwap", function (event) {
+  G.page.listen(document.body, "htmx:beforeSwap", function (event) {
     if (G.root.contains(event.detail.elt) && event.detail.xhr.status === 503) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
@@ -52,7 +52,7 @@
   // and AP's staleness show up at once; after a heal, time how long until they agree again.
   var wasCut = partitioned();
   function partitioned() { return !!document.querySelector("#lag-badge.badge--paused"); }
-  new MutationObserver(function () {
+  G.page.observe(document.querySelector("header.top") || document.body, { childList: true, subtree: true }, function () {
     var cut = partitioned();
     if (cut === wasCut) { return; }
     wasCut = cut;
@@ -63,7 +63,7 @@
       save();
     }
     htmx.trigger(document.body, "cap:reread");
-  }).observe(document.querySelector("header.top") || document.body, { childList: true, subtree: true });
+  });
 
   function count(answer) {
     var side = state[answer.closest("[data-pane]").dataset.pane];

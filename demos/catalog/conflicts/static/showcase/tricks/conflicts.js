@@ -21,7 +21,7 @@
 
   // An answer and a push can cross on the way: keep the newer drawing of each region, so
   // nothing on screen steps back in time (and no item vanishes to come back a moment later).
-  document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
+  G.page.listen(document.body, "htmx:oobBeforeSwap", function (event) {
     var target = event.detail.target, fragment = event.detail.fragment;
     var incoming = fragment && fragment.querySelector && fragment.querySelector("[data-as-of]");
     if (!target || !incoming || !target.dataset.asOf) { return; }

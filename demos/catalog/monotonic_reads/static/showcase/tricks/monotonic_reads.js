@@ -57,7 +57,7 @@
         .then(function (converged) {
           agreed = converged ? agreed + 1 : 0;
           if (agreed >= ROUND && !again) { awake = false; agreed = 0; return; }
-          setTimeout(read, EVERY_MS);
+          G.page.later(read, EVERY_MS);
         });
     }
     function wake() {
@@ -69,12 +69,12 @@
   }
   var readers = [reader("naive"), reader("trick")];
   function wakeAll() { readers.forEach(function (wake) { wake(); }); }
-  document.addEventListener("htmx:oobAfterSwap", function (event) {
+  G.page.listen(document, "htmx:oobAfterSwap", function (event) {
     var target = event.detail && event.detail.target;
     if (target && target.id === "news-monotonic-reads") { wakeAll(); }
   });
-  document.addEventListener("htmx:afterRequest", function (event) {
+  G.page.listen(document, "htmx:afterRequest", function (event) {
     if (event.detail.elt.closest && event.detail.elt.closest("[data-write-form]")) { wakeAll(); }
   });
-  document.addEventListener("visibilitychange", function () { if (!document.hidden) { wakeAll(); } });
+  G.page.listen(document, "visibilitychange", function () { if (!document.hidden) { wakeAll(); } });
 })();

@@ -6,7 +6,7 @@
 
   // trick:optimistic
   // Draw the write the moment it is sent, before any answer: pending, keyed by its idempotency key.
-  document.body.addEventListener("htmx:beforeRequest", function (event) {
+  G.page.listen(document.body, "htmx:beforeRequest", function (event) {
     var form = G.writeForm(event), list = document.getElementById("opt-pending");
     if (!form || !list) { return; }
     var key = form.querySelector("input[name=key]").value;
@@ -21,7 +21,7 @@
   });
   // A refused write (bad input, rate limit) was never accepted: take the pending copy back.
   // (beforeSwap: the form is still on the page, about to be replaced by the answer.)
-  document.body.addEventListener("htmx:beforeSwap", function (event) {
+  G.page.listen(document.body, "htmx:beforeSwap", function (event) {
     var form = G.writeForm(event), list = document.getElementById("opt-pending");
     if (!form || !list || event.detail.xhr.status === 202) { return; }
     var item = G.findIn(list, form.querySelector("input[name=key]").value);

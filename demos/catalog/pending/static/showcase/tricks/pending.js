@@ -7,7 +7,7 @@
 
   // trick:pending
   // The card shows the moment you click, before the 202 says "received".
-  document.body.addEventListener("htmx:beforeRequest", function (event) {
+  G.page.listen(document.body, "htmx:beforeRequest", function (event) {
     var form = G.writeForm(event), orders = document.getElementById("orders");
     if (!form || !orders) { return; }
     var key = form.querySelector("input[name=key]").value;
@@ -23,7 +23,7 @@
     orders.prepend(card);
   });
   // The server's card (received → processing) takes the place of the one drawn at the click.
-  document.body.addEventListener("htmx:beforeSwap", function (event) {
+  G.page.listen(document.body, "htmx:beforeSwap", function (event) {
     var orders = document.getElementById("orders");
     if (!G.writeForm(event) || !orders) { return; }
     orders.querySelectorAll("[data-sending]").forEach(function (card) { card.remove(); });
@@ -32,14 +32,14 @@
   // away mid-request would cost the 202 its swaps (htmx looks them up from the request's form),
   // so the pushed card and fresh form wait until the form's own answer is on screen.
   var held = [];
-  document.body.addEventListener("htmx:wsBeforeMessage", function (event) {
+  G.page.listen(document.body, "htmx:wsBeforeMessage", function (event) {
     var form = document.querySelector("#order-form [data-write-form]");
     if (!form || !form.classList.contains("htmx-request")) { return; }
     if (event.detail.message.indexOf('id="order-form"') < 0) { return; }
     event.preventDefault();
     held.push(event.detail.message);
   });
-  document.body.addEventListener("htmx:afterRequest", function (event) {
+  G.page.listen(document.body, "htmx:afterRequest", function (event) {
     if (!G.writeForm(event) || !held.length) { return; }
     var messages = held;
     held = [];

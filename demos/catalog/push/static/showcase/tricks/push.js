@@ -5,7 +5,7 @@
   if (!G) { return; }
   // The naive alternative to push: poll every 2 s while the box is ticked (each poll is counted).
   var poll = document.getElementById("poll"), poller = document.getElementById("push-poll");
-  setInterval(function () {
+  G.page.every(function () {
     if (poll && poller && poll.checked && window.htmx) { window.htmx.trigger(poller, "poll"); }
   }, 2000);
   G.onScan(function () {
