@@ -3,7 +3,8 @@
 Copied from the page, not imagined: the socket URL is the page's `ws-connect` (plus the groups
 patch.js and follow.js add), the "seen" beacon is presenter.js's (tokens the page rendered,
 batched per frame), polls are the page's `hx-trigger="every ..."` elements, a following phone
-moves after follow.js's random pause, a dropped socket retries with app.js's delay. A static
+moves after follow.js's random pause (a pushed page swapped in on the same socket, any other
+loaded), a dropped socket retries with app.js's delay (to the groups of the page shown now). A static
 file (its URL versioned, fresh for a year: showcase/static.py) is fetched once; one without a
 max-age is asked again on every page with If-Modified-Since. HTTP is plain HTTP/1.0 over
 asyncio streams, one connection a request; only to 127.0.0.1.
@@ -19,11 +20,14 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import websockets
 
 FOLLOW_JITTER_S = 0.8  # static/showcase/follow.js JITTER_MS
+SWAP_JITTER_S = 0.25  # static/showcase/follow.js SWAP_JITTER_MS
+PAGE_FRAME = "<!--follow-page "  # push/follow.py PAGE_FRAME
+TOKEN_MARK = "\x00csrf\x00"  # conference/page_cache.py TOKEN_MARK
 SOCKET_WAIT_S = 3.0  # static/showcase/seen.js SOCKET_WAIT_MS
 WS_CONNECT = re.compile(r'ws-connect="([^"]+)"')
 TIMELINE = re.compile(r'data-timeline-group="([^"]+)"')
@@ -114,6 +118,10 @@ class Client:
         self.pending: set[str] = set()
         self.flush_queued = False
         self.moving: asyncio.TimerHandle | None = None
+        self.going: str | None = None  # follow.js: the path on its way to
+        self.pushed_page: tuple[str, str] | None = None  # the last page pushed: (path, html)
+        self.polls: list[asyncio.Task] = []
+        self.loads = 0  # pages loaded (a swap is not one): a socket lives as long as its page load
         self.closing = False
         self.closers: set[asyncio.Task] = set()
         self.waiters: dict[str, asyncio.Future] = {}
@@ -217,19 +225,45 @@ class Client:
                 self.assets[asset] = headers
         page = parse(path, body, self.wide)
         self.page = page
+        self.loads += 1
         self.socket_opened = False  # seen.js waits for it
         self.arrivals.setdefault(path, time.time())
         self.collect(body)
-        self.tasks = [asyncio.create_task(self.poll(page, url, every)) for url, every in page.polls]
+        self.polls = [asyncio.create_task(self.poll(url, every)) for url, every in page.polls]
+        self.tasks = []
         if page.ws_path:
-            self.tasks.append(asyncio.create_task(self.socket(page)))
+            self.tasks.append(asyncio.create_task(self.socket()))
+
+    def swap(self, path: str, body: str) -> None:
+        """follow.js swap(): the pushed page shown on the same socket, which moves to its groups."""
+        page = parse(path, body.replace(TOKEN_MARK, self.page.csrf), self.wide)
+        for task in self.polls:
+            task.cancel()
+        self.page = page
+        self.arrivals.setdefault(path, time.time())
+        self.collect(body)
+        self.polls = [asyncio.create_task(self.poll(url, every)) for url, every in page.polls]
+        if self.ws is not None:
+            groups = parse_qs(urlsplit(page.ws_path).query).get("g", [])
+            self.send_soon(json.dumps({"groups": groups}))
+
+    def send_soon(self, frame: str) -> None:
+        async def send(ws) -> None:
+            try:
+                await ws.send(frame)
+            except websockets.WebSocketException:
+                pass  # closed: the reconnect asks for the page shown now
+
+        task = asyncio.create_task(send(self.ws))
+        self.closers.add(task)
+        task.add_done_callback(self.closers.discard)
 
     async def leave_page(self) -> None:
         if self.moving:
             self.moving.cancel()
-        for task in self.tasks:
+        for task in [*self.tasks, *self.polls]:
             task.cancel()
-        self.tasks = []
+        self.tasks, self.polls = [], []
         if self.ws is not None:
             # A browser leaving a page sends its close frame and goes on: it does not wait for
             # the server's answer (the handshake waited for a busy server added seconds to a follow).
@@ -241,24 +275,25 @@ class Client:
     def arrived_at(self, path: str) -> float | None:
         return self.arrivals.get(path)
 
-    async def poll(self, page: Page, url: str, every: float) -> None:
+    async def poll(self, url: str, every: float) -> None:
         while True:
             await asyncio.sleep(every)
             await self.request("GET", url, kind="poll")
 
-    async def socket(self, page: Page) -> None:
+    async def socket(self) -> None:
         """The htmx ws extension's socket: open, listen, and after a drop try again."""
         retry, first = 0, True
-        url = f"ws://{self.host}:{self.port}{page.ws_path}"
         headers = {"Origin": self.base, "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        while not self.closing and self.page is page:
+        loaded = self.loads
+        while not self.closing and self.loads == loaded:
+            url = f"ws://{self.host}:{self.port}{self.page.ws_path}"  # app.js: the page shown now's groups
             if not first:
                 await asyncio.sleep(delay_s(retry, self.presenter))
                 retry += 1
                 self.attempts += 1
             try:
                 if self.stats.record:
-                    self.stats.kinds.append(("ws", page.ws_path))
+                    self.stats.kinds.append(("ws", self.page.ws_path))
                 async with websockets.connect(
                     url, additional_headers=headers, open_timeout=10, ping_interval=None, max_size=None
                 ) as ws:
@@ -277,6 +312,10 @@ class Client:
     def frame(self, message: str) -> None:
         now = time.time()
         self.stats.bytes += len(message)
+        if message.startswith(PAGE_FRAME):
+            path, _, body = message[len(PAGE_FRAME) :].partition("-->")
+            self.pushed_page = (path, body)
+            return
         for key in ITEM.findall(message):
             if key not in self.seen_items:
                 self.seen_items[key] = now
@@ -287,11 +326,17 @@ class Client:
             self.follow(m.group(1))
 
     def follow(self, path: str) -> None:
+        if path == self.going:
+            return
         if self.moving:
             self.moving.cancel()
+        self.going = path
         if path and path != self.page.path:
             loop = asyncio.get_running_loop()
-            self.moving = loop.call_later(random.random() * FOLLOW_JITTER_S, self.go, path)
+            if self.pushed_page and self.pushed_page[0] == path:
+                self.moving = loop.call_later(random.random() * SWAP_JITTER_S, self.swap, path, self.pushed_page[1])
+            else:
+                self.moving = loop.call_later(random.random() * FOLLOW_JITTER_S, self.go, path)
 
     def go(self, path: str) -> None:
         self.mover = asyncio.get_running_loop().create_task(self.open(path))
