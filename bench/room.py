@@ -19,7 +19,9 @@ server's processes (/proc), errors. The simulator's own CPU is printed beside.
 
 --storm: with the largest room on one demo page, kill -9 every web process (the launcher
 starts them again) and measure when each phone is back (socket open) and caught up (has a
-write made after the kill): p50/p95/max, and a histogram of reconnect times.
+write made after the kill): p50/p95/max, and a histogram of reconnect times; the phones not
+back or not caught up are counted by what they were doing. --storm-only skips the empty room
+and the walk; --storm-during-follow kills while the room is still on its way to the page.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import shutil
 import signal
 import time
 import uuid
+from collections import Counter
 from datetime import UTC
 from pathlib import Path
 
@@ -216,11 +219,28 @@ class Room:
         rows = self.app.query(sql % ",".join("?" * len(keys)), tuple(keys))
         return {key: _epoch(at) for key, at in rows if at}
 
-    async def storm(self) -> dict:
-        """kill -9 every web process with the room connected; time everyone's way back."""
+    async def storm(self, during_follow: bool = False) -> dict:
+        """kill -9 every web process with the room connected; time everyone's way back.
+
+        The room is connected first: every phone on the presenter's page, its socket open. A kill
+        while a room still follows (its page loads in flight, up to FOLLOW_GIVE_UP_S at 1,000
+        phones) cuts the loads the killed processes were answering, and those phones are left
+        where a browser is left, on its error page with no socket: `during_follow` measures that."""
         path = self.presenter.page.path
         web = [name for name in self.app.stack.procs if name.startswith("web")]
         everyone = [self.presenter, *self.phones]
+
+        def connected(c: Client) -> bool:
+            return c.page is not None and c.page.path == path and c.ws is not None
+
+        deadline = time.monotonic() + (0 if during_follow else FOLLOW_GIVE_UP_S)
+        while time.monotonic() < deadline and not all(connected(c) for c in everyone):
+            await asyncio.sleep(0.1)
+        unconnected = Counter(
+            c.state() if c.page and c.page.path == path else f"not on the page yet ({c.state()})"
+            for c in self.phones
+            if not connected(c)
+        )
         for client in everyone:
             client.reset_storm()
         stop = asyncio.Event()
@@ -247,6 +267,7 @@ class Room:
         await writer
         back = [c.reopened_at - killed for c in self.phones if c.reopened_at]
         caught = [c.caught_up(probes) - killed for c in self.phones if c.caught_up(probes)]
+        stragglers = Counter(c.state() for c in self.phones if not c.caught_up(probes))
         boss = self.presenter
         return {
             "phones": self.size,
@@ -254,9 +275,16 @@ class Room:
             "back": back,
             "caught": caught,
             "missing": len(self.phones) - len(caught),
+            "never_reopened": sum(1 for c in self.phones if not c.reopened_at),
+            "reopened_behind": sum(1 for c in self.phones if c.reopened_at and not c.caught_up(probes)),
+            "stragglers": stragglers,
+            "unconnected": unconnected,
+            "during_follow": during_follow,
+            "probes": len(probes),
             "presenter_back": (boss.reopened_at - killed) if boss.reopened_at else None,
             "presenter_caught": (boss.caught_up(probes) - killed) if boss.caught_up(probes) else None,
             "attempts": sum(c.attempts for c in self.phones),
+            "presenter_attempts": boss.attempts,
             "load": os.getloadavg()[0],
         }
 
@@ -322,24 +350,31 @@ def storm_report(s: dict) -> list[str]:
 
     pb = f"{s['presenter_back']:.1f} s" if s["presenter_back"] is not None else "never"
     pc = f"{s['presenter_caught']:.1f} s" if s["presenter_caught"] is not None else "never"
+    when = "while the room still followed the presenter" if s["during_follow"] else "with the room connected"
     return [
-        f"kill -9 of every web process with {s['phones']} phones on {s['page']} (load {s['load']:.1f}):",
-        f"  phones' sockets open again: {trio(s['back'])}",
-        f"  phones caught up (have a write made after the kill): {trio(s['caught'])}; "
-        f"{s['missing']} not within {STORM_GIVE_UP_S} s",
-        f"  presenter's page: open again {pb}, caught up {pc}",
-        f"  socket attempts by phones: {s['attempts']} for {s['phones']} phones",
+        f"kill -9 of every web process {when}: {s['phones']} phones on {s['page']} (load {s['load']:.1f});",
+        f"  {s['unconnected'].total()} phones were not on the page with their socket open at the kill",
+        *(f"    {n} {state}" for state, n in s["unconnected"].most_common()),
+        f"  phones' sockets open again: {trio(s['back'])}; {s['never_reopened']} never within {STORM_GIVE_UP_S} s",
+        f"  phones caught up (have one of the {s['probes']} writes made after the kill): {trio(s['caught'])}; "
+        f"{s['missing']} not within {STORM_GIVE_UP_S} s: {s['never_reopened']} never reopened, "
+        f"{s['reopened_behind']} reopened but not caught up",
+        *(f"    {n} {state}" for state, n in s["stragglers"].most_common()),
+        f"  presenter's page: open again {pb}, caught up {pc}, {s['presenter_attempts']} socket attempts",
+        f"  socket attempts by phones after the kill: {s['attempts']} for {s['phones']} phones",
         "  reconnect times after the kill (phones):",
         *("    " + line for line in histogram(s["back"])),
     ]
 
 
-async def run(app, sizes: list[int], storm: bool, follow_only: bool = False) -> tuple[list[dict], dict | None]:
+async def run(
+    app, sizes: list[int], storm: bool, follow_only: bool = False, during_follow: bool = False, storm_only: bool = False
+) -> tuple[list[dict], dict | None]:
     password = staff_login(app, "presenter")
     rows: list[dict] = []
     base: dict[str, dict] = {}
     storm_result = None
-    for size in [0, *sizes]:
+    for size in [max(sizes)] if storm_only else [0, *sizes]:
         app.lag(delay_ms=0, jitter_ms=0, failure_rate=0, heal=True, no_reorder=True, replica_lag="slow=0")
         room = Room(app, size)
         await room.presenter_login(password)
@@ -349,7 +384,7 @@ async def run(app, sizes: list[int], storm: bool, follow_only: bool = False) -> 
         t0, cpu0 = time.monotonic(), own_cpu()
         await room.fill()
         print(f"{size} phones joined in {time.monotonic() - t0:.1f} s (simulator CPU {own_cpu() - cpu0:.1f} s)")
-        for path, demo in talk():
+        for path, demo in [] if storm_only else talk():
             r = await room.demo(path, demo, follow_only)
             rows.append(r)
             if size == 0:
@@ -361,7 +396,7 @@ async def run(app, sizes: list[int], storm: bool, follow_only: bool = False) -> 
             await room.presenter.open("/demos/push/")
             await room.presenter.post("/follow/lead/", {"path": "/demos/push/"})
             await asyncio.sleep(3)
-            storm_result = await room.storm()
+            storm_result = await room.storm(during_follow)
             print("\n".join(storm_report(storm_result)), flush=True)
         await room.close()
     return rows, storm_result, base
@@ -394,11 +429,24 @@ def main() -> None:
     parser.add_argument("--report", action="store_true", help="add the figures to bench/report.md")
     parser.add_argument("--logs", help="copy the app's logs into this folder at the end")
     parser.add_argument("--follow-only", action="store_true", help="walk the talk without the scenarios' writes")
+    parser.add_argument("--storm-only", action="store_true", help="the storm alone: no empty room, no walk")
+    parser.add_argument(
+        "--storm-during-follow", action="store_true", help="kill 3 s after the room is sent to the page, not once on it"
+    )
     args = parser.parse_args()
     started = time.monotonic()
     with running_app(supervised=True, WEB_PROCESSES="2", RATELIMIT_WRITES="100000") as app:
         try:
-            rows, storm_result, base = asyncio.run(run(app, args.phones, args.storm, args.follow_only))
+            rows, storm_result, base = asyncio.run(
+                run(
+                    app,
+                    args.phones,
+                    args.storm or args.storm_only or args.storm_during_follow,
+                    args.follow_only,
+                    args.storm_during_follow,
+                    args.storm_only,
+                )
+            )
         finally:
             if args.logs and app.stack.log_dir:
                 shutil.copytree(app.stack.log_dir, args.logs, dirs_exist_ok=True)

@@ -128,8 +128,23 @@ class Client:
         self.reset_storm()
 
     def reset_storm(self) -> None:
+        """From now on count socket attempts and note the first socket open (bench/room.py's
+        storm): a page loaded again after the kill opens a first socket, and that is back too."""
         self.reopened_at: float | None = None
         self.attempts = 0
+        self.failures: Counter = Counter()  # why attempts failed
+        self.load_failed: int | None = None  # the status of the last page load, if it failed
+
+    def state(self) -> str:
+        """What this phone is doing now, in words, for a storm's stragglers."""
+        if self.load_failed is not None:
+            # A browser whose navigation fails shows its error page: no script, no socket.
+            return f"its page load failed ({self.load_failed or 'no answer'}): no page, no socket"
+        if self.ws is not None:
+            return "socket open"
+        socket = [t for t in self.tasks if t.get_coro().__name__ == "socket" and not t.done()]
+        failed = ", ".join(f"{n} {k}" for k, n in sorted(self.failures.items()))
+        return f"socket retrying ({failed or 'no failure yet'})" if socket else "no socket"
 
     # HTTP -------------------------------------------------------------------------------
 
@@ -213,7 +228,9 @@ class Client:
         started = time.time()
         status, _, body = await self.request("GET", path, kind="page")
         if status != 200:
+            self.load_failed = status
             return
+        self.load_failed = None
         self.stats.page_loads.append(time.time() - started)
         for asset in dict.fromkeys(html.unescape(a) for a in ASSETS.findall(body)):
             kept = self.assets.get(asset, {})
@@ -290,7 +307,7 @@ class Client:
             if not first:
                 await asyncio.sleep(delay_s(retry, self.presenter))
                 retry += 1
-                self.attempts += 1
+            self.attempts += 1
             try:
                 if self.stats.record:
                     self.stats.kinds.append(("ws", self.page.ws_path))
@@ -299,13 +316,13 @@ class Client:
                 ) as ws:
                     self.ws = ws
                     self.socket_opened = True
-                    if not first and self.reopened_at is None:
+                    if self.reopened_at is None:
                         self.reopened_at = time.time()
                     retry = 0
                     async for message in ws:
                         self.frame(message if isinstance(message, str) else message.decode())
-            except (TimeoutError, OSError, websockets.WebSocketException):
-                pass
+            except (TimeoutError, OSError, websockets.WebSocketException) as error:
+                self.failures[type(error).__name__] += 1
             first = False
             self.ws = None
 
