@@ -96,7 +96,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if member := getattr(self, "member", None):
             leaving.append(room.leave(member))
             await self._room_changed()
-        await asyncio.gather(*leaving)  # at once: a room leaving a page is a thousand of these
+        # At once: a room leaving a page is a thousand of these. What Redis could not take now
+        # (a room arriving at once holds its connections) ages out with the heartbeat instead.
+        for failed in await asyncio.gather(*leaving, return_exceptions=True):
+            if isinstance(failed, (redis.RedisError, OSError)):
+                log.warning("a socket's leaving was not kept: it ages out (%s)", failed)
+            elif isinstance(failed, BaseException):
+                raise failed
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
         """A page says what it rendered (push/seen.py) and, swapped for another, the groups it
@@ -132,7 +138,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def _join_room(self, session_key: str) -> None:
         # A device is its session; a first visit without one counts by its socket.
         self.member = room.member(session_group(session_key) if session_key else self.channel_name, self.channel_name)
-        await room.beat(self.member)
+        try:
+            await room.beat(self.member)
+        except (redis.RedisError, OSError):
+            # Redis busy for a moment: the socket stays, and its next heartbeat counts it.
+            log.warning("a device's arrival was not counted yet", exc_info=True)
         await self._room_changed()
 
     async def _beat(self) -> None:
