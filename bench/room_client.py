@@ -350,10 +350,18 @@ class Client:
         self.going = path
         if path and path != self.page.path:
             loop = asyncio.get_running_loop()
-            if self.pushed_page and self.pushed_page[0] == path:
-                self.moving = loop.call_later(random.random() * SWAP_JITTER_S, self.swap, path, self.pushed_page[1])
-            else:
-                self.moving = loop.call_later(random.random() * FOLLOW_JITTER_S, self.go, path)
+            pause = SWAP_JITTER_S if self.swappable(path) else FOLLOW_JITTER_S
+            self.moving = loop.call_later(random.random() * pause, self.move, path)
+
+    def swappable(self, path: str) -> str | None:
+        return self.pushed_page[1] if self.pushed_page and self.pushed_page[0] == path else None
+
+    def move(self, path: str) -> None:
+        """follow.js: the pushed page if it came (even during the pause), else a page load."""
+        if body := self.swappable(path):
+            self.swap(path, body)
+        else:
+            self.go(path)
 
     def go(self, path: str) -> None:
         self.mover = asyncio.get_running_loop().create_task(self.open(path))

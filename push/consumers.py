@@ -71,7 +71,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         watching = self._watched(joined)
         gone = [g for g in self.joined if g not in joined]
         new = [g for g in joined if g not in self.joined]
-        self.moving = True
+        self.holding = True
         try:
             await asyncio.gather(
                 *(self.channel_layer.group_discard(g, self.channel_name) for g in gone),
@@ -82,7 +82,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.joined, self.watching = joined, watching
             await self._snapshots([g for g in new if g in watching], time.monotonic())
         finally:
-            self.moving = False
+            self.holding = False
 
     async def websocket_connect(self, message: dict) -> None:
         await super().websocket_connect(message)
@@ -132,8 +132,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def follow_page(self, event: dict) -> None:
         """The page the projector moved to, as every phone that wrote nothing is shown it: sent to
         such a phone only (a phone that wrote sees its own writes on its pages, and loads them)."""
-        if not self.staff and not await follow.writers.wrote(self.session_key):
-            await self.base_send({"type": "websocket.send", "text": event["html"]})
+        # The marker that follows it must not overtake it while who wrote is read (push/fanout.py).
+        self.holding = True
+        try:
+            if not self.staff and not await follow.writers.wrote(self.session_key):
+                await self.base_send({"type": "websocket.send", "text": event["html"]})
+        finally:
+            self.holding = False
 
     async def _join_room(self, session_key: str) -> None:
         # A device is its session; a first visit without one counts by its socket.

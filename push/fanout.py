@@ -8,8 +8,9 @@ message once for all the sockets it reaches, and one task forwards every fragmen
 message to every socket, in arrival order. Anything else still goes through the queue.
 
 A socket whose queue holds messages (still connecting, or slow) keeps the queue for what comes
-next, so its frames are never sent out of order; so does a socket moving to another page's
-groups until their snapshots are sent (push/consumers.py).
+next, so its frames are never sent out of order; so does a socket whose consumer holds its
+pushes back (moving to another page's groups until their snapshots are sent, or deciding
+whether a pushed page is for it: push/consumers.py).
 """
 
 import asyncio
@@ -33,7 +34,7 @@ def direct(consumer) -> None:
 
     def put_nowait(data: bytes) -> None:
         message = _decode(consumer.channel_layer, data)
-        if message.get("type") != FRAGMENT or not queue.empty() or getattr(consumer, "moving", False):
+        if message.get("type") != FRAGMENT or not queue.empty() or getattr(consumer, "holding", False):
             put(data)
             return
         _pending.append((consumer, message["html"]))

@@ -41,10 +41,12 @@
     going = path;
     if (path && path !== window.location.pathname) {
       document.body.dataset.followGoing = path;  // on its way, after its pause
-      var html = pushed && pushed.path === path ? pushed.html : null;
+      var swappable = function () { return pushed && pushed.path === path ? pushed.html : null; };
+      // A page that comes during the pause is swapped in all the same.
       moving = setTimeout(function () {
+        var html = swappable();
         if (!(html && swap(path, html))) { window.location.assign(path); }
-      }, Math.random() * (html ? SWAP_JITTER_MS : JITTER_MS));
+      }, Math.random() * (swappable() ? SWAP_JITTER_MS : JITTER_MS));
     }
   });
 
