@@ -19,7 +19,7 @@ from django.urls import path
 
 from demos import seen
 from demos.groups import session_group
-from push import room, snapshots, tickets, watchers
+from push import channel, room, snapshots, tickets, watchers
 from push.consumers import LiveConsumer
 from showcase.redis_client import async_redis_client, redis_client
 from store import lag, projector, signals
@@ -328,3 +328,74 @@ def test_a_page_reports_what_it_rendered_over_its_socket_and_nothing_else_is_kep
     async_to_sync(run)()
     assert seen_at(shown) is not None
     assert seen_at(never) is None
+
+
+def test_a_socket_moves_to_the_groups_its_swapped_page_asks_for():
+    """A following phone swaps in the next demo and keeps its socket (static/showcase/follow.js):
+    the socket leaves the old page's groups, joins the new page's with their snapshots, and is
+    watched there; a frame asking for groups it may not join joins none of them."""
+    ensure_replicas()
+    factories.write("on the curtain")
+    redis_client().delete("watch:curtain", "watch:timeline.push")
+
+    async def run():
+        comm = real_socket("g=curtain")
+        assert (await comm.connect())[0]
+        await receive_until(comm, 'id="event-log"')
+        await comm.send_to(text_data=json.dumps({"groups": ["lag", "timeline.push", "control", "nonsense"]}))
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            watching = await sync_to_async(watchers.watched)(["curtain", "timeline.push", "control"])
+            if "timeline.push" in watching:
+                break
+            await asyncio.sleep(0.05)
+        await sync_to_async(channel.send)("curtain", '<p id="gone-with-the-old-page"></p>')
+        await sync_to_async(channel.send)("timeline.push", '<p id="for-the-new-page"></p>')
+        pushed = await receive_until(comm, "<p id=")
+        await comm.disconnect()
+        return watching, pushed
+
+    watching, pushed = async_to_sync(run)()
+    assert watching == {"timeline.push"}  # the curtain left; the control panel's is staff's only
+    assert "for-the-new-page" in pushed
+
+
+def test_a_pushed_page_reaches_the_phones_that_wrote_nothing_before_its_marker():
+    """The projector moves on: the page every following phone that wrote nothing is shown comes
+    first, then the marker; a phone that wrote gets the marker only (it loads its own page)."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from push import follow
+    from store.log import session_ref
+
+    redis_client().delete(follow.KEY, follow.WRITERS)
+    sessions = []
+    for _ in range(2):
+        store = SessionStore()
+        store["follow"] = True
+        store.create()
+        sessions.append(store.session_key)
+    quiet, wrote = sessions
+    redis_client().sadd(follow.WRITERS, session_ref(wrote))
+
+    async def run():
+        sockets = [real_socket("g=lag&g=follow", key) for key in sessions]
+        for comm in sockets:
+            assert (await comm.connect())[0]
+            await receive_until(comm, 'id="follow-at"')
+        await sync_to_async(follow.lead)("/demos/push/", "<!doctype html><title>the next demo</title>")
+        frames = []
+        for comm in sockets:
+            got = []
+            while not got or 'id="follow-at"' not in got[-1]:
+                got.append(await comm.receive_from(timeout=3))
+            frames.append(got)
+            await comm.disconnect()
+        return frames
+
+    to_quiet, to_writer = async_to_sync(run)()
+    assert to_quiet[0] == "<!--follow-page /demos/push/--><!doctype html><title>the next demo</title>"
+    assert 'data-follow-path="/demos/push/"' in to_quiet[1] and len(to_quiet) == 2
+    assert [f for f in to_writer if "follow-page" in f] == []
+    assert 'data-follow-path="/demos/push/"' in to_writer[-1]
+    redis_client().delete(follow.KEY, follow.WRITERS)
