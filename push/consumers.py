@@ -132,7 +132,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def follow_page(self, event: dict) -> None:
         """The page the projector moved to, as every phone that wrote nothing is shown it: sent to
         such a phone only (a phone that wrote sees its own writes on its pages, and loads them)."""
-        # The marker that follows it must not overtake it while who wrote is read (push/fanout.py).
+        # The marker that follows it must not overtake it while who wrote is read: held since
+        # this message was queued (push/fanout.py HOLD_FOR).
         self.holding = True
         try:
             if not self.staff and not await follow.writers.wrote(self.session_key):

@@ -16,9 +16,14 @@ whether a pushed page is for it: push/consumers.py).
 import asyncio
 import logging
 
+from . import follow
+
 logger = logging.getLogger(__name__)
 
 FRAGMENT = "html.fragment"
+# Messages the fragments after them must not overtake, even once the consumer has taken them
+# off its queue and is still deciding (a pushed page and its marker: push/follow.py).
+HOLD_FOR = {follow.PAGE}
 _pending: list[tuple[object, str]] = []  # (consumer, html), in arrival order
 _flushing = False  # one flush at a time, so two messages never overtake each other
 _decoded: tuple[bytes | None, dict] = (None, {})  # the last message decoded: one group message, many queues
@@ -34,6 +39,8 @@ def direct(consumer) -> None:
 
     def put_nowait(data: bytes) -> None:
         message = _decode(consumer.channel_layer, data)
+        if message.get("type") in HOLD_FOR:
+            consumer.holding = True  # from the moment it is queued: the consumer lets go when handled
         if message.get("type") != FRAGMENT or not queue.empty() or getattr(consumer, "holding", False):
             put(data)
             return
