@@ -3,6 +3,7 @@ the page, and every phone counts as back (its socket open again) and caught up (
 made after the kill), the presenter too; the report says how many were not and why."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -23,6 +24,13 @@ def supervised(tmp_path_factory):
 
 
 @pytest.mark.integration
+def run_apart(coroutine):
+    """asyncio.run in a thread of its own: Playwright's sync API (the browser tests of the same
+    session) keeps an event loop in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_every_phone_is_back_and_caught_up_after_every_web_process_is_killed(supervised):
     async def storm() -> dict:
         room = Room(supervised, PHONES)
@@ -35,7 +43,7 @@ def test_every_phone_is_back_and_caught_up_after_every_web_process_is_killed(sup
         finally:
             await room.close()
 
-    result = asyncio.run(storm())
+    result = run_apart(storm())
     report = "\n".join(storm_report(result))
     assert result["unconnected"].total() == 0, report
     assert len(result["back"]) == PHONES and len(result["caught"]) == PHONES, report
@@ -60,6 +68,6 @@ def test_a_phone_whose_page_load_got_no_answer_is_left_without_a_socket_and_says
             await phone.open(PAGE)
             return phone.state(), phone.tasks
 
-    state, tasks = asyncio.run(cut())
+    state, tasks = run_apart(cut())
     assert state == "its page load failed (no answer): no page, no socket"
     assert tasks == []
