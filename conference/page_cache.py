@@ -144,11 +144,8 @@ class FollowerPageCache:
         return json.dumps(dict(request.session.items()), sort_keys=True, default=str)
 
     def keep(self, response: HttpResponse) -> Page | None:
-        body = response.content.decode()
-        token = TOKEN.search(body)
-        if token is None:
-            return None
-        return Page(time.monotonic(), body.replace(token.group(1), TOKEN_MARK), 200, list(response.items()))
+        body = _marked(response)
+        return Page(time.monotonic(), body, 200, list(response.items())) if body is not None else None
 
     def answer(self, request: HttpRequest, page: Page) -> HttpResponse:
         keys: dict[str, str] = {}
@@ -202,6 +199,11 @@ def for_followers(request: HttpRequest, path: str) -> str | None:
         session.delete()
     if response.status_code != 200 or response.streaming:
         return None
+    return _marked(response)
+
+
+def _marked(response: HttpResponse) -> str | None:
+    """The page's body with TOKEN_MARK in place of its CSRF token; None if it has none."""
     body = response.content.decode()
     token = TOKEN.search(body)
     return body.replace(token.group(1), TOKEN_MARK) if token else None

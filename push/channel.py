@@ -46,5 +46,10 @@ def _publisher() -> _Loop:
         return _loop
 
 
-def send(group: str, html: str, kind: str = "html.fragment") -> None:
-    _publisher().run(get_channel_layer().group_send(group, {"type": kind, "html": html}))
+def send(group: str, html: str, kind: str = "html.fragment", hold: bool = False) -> None:
+    """`hold`: the group's fragments after this message wait until a socket's consumer has
+    handled it (push/fanout.py)."""
+    message = {"type": kind, "html": html}
+    if hold:
+        message["hold"] = True
+    _publisher().run(get_channel_layer().group_send(group, message))

@@ -133,7 +133,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """The page the projector moved to, as every phone that wrote nothing is shown it: sent to
         such a phone only (a phone that wrote sees its own writes on its pages, and loads them)."""
         # The marker that follows it must not overtake it while who wrote is read: held since
-        # this message was queued (push/fanout.py HOLD_FOR).
+        # this message was queued (push/fanout.py, `hold`).
         self.holding = True
         try:
             if not self.staff and not await follow.writers.wrote(self.session_key):

@@ -16,14 +16,9 @@ whether a pushed page is for it: push/consumers.py).
 import asyncio
 import logging
 
-from . import follow
-
 logger = logging.getLogger(__name__)
 
 FRAGMENT = "html.fragment"
-# Messages the fragments after them must not overtake, even once the consumer has taken them
-# off its queue and is still deciding (a pushed page and its marker: push/follow.py).
-HOLD_FOR = {follow.PAGE}
 SLICE = 100  # sockets sent to between two turns of the loop: a thousand took 35 ms in one go
 _pending: list[tuple[object, str]] = []  # (consumer, html), in arrival order
 _flushing = False  # one flush at a time, so two messages never overtake each other
@@ -40,8 +35,11 @@ def direct(consumer) -> None:
 
     def put_nowait(data: bytes) -> None:
         message = _decode(consumer.channel_layer, data)
-        if message.get("type") in HOLD_FOR:
-            consumer.holding = True  # from the moment it is queued: the consumer lets go when handled
+        if message.get("hold"):
+            # Sent to be handled before the fragments after it (push/channel.py), even once the
+            # consumer has taken it off its queue: held from the moment it is queued; the
+            # consumer lets go when it has handled it.
+            consumer.holding = True
         if message.get("type") != FRAGMENT or not queue.empty() or getattr(consumer, "holding", False):
             put(data)
             return

@@ -58,7 +58,7 @@ def lead(path: str, page: str | None = None) -> None:
     `page`: the page a phone that wrote nothing gets for `path`, pushed before the news."""
     if redis_client().getset(KEY, path) != path.encode():
         if page is not None:
-            send(FOLLOW, PAGE_FRAME.format(path=path) + page, kind=PAGE)
+            send(FOLLOW, PAGE_FRAME.format(path=path) + page, kind=PAGE, hold=True)  # its marker must not overtake it
         send(FOLLOW, marker(oob=True))
 
 

@@ -71,11 +71,6 @@
     onLeave(function () { observer.disconnect(); });
     return observer;
   }
-  // Whether the page that asked (at the time it asked) is still the one on screen.
-  function alive() {
-    var mine = generation;
-    return function () { return mine === generation; };
-  }
   // Once the page's scripts have all run: DOMContentLoaded on a loaded page, "shell:page" on a
   // swapped one.
   function ready(fn) {
@@ -98,6 +93,6 @@
   window.ShellGame = window.ShellGame || {};
   window.ShellGame.page = {
     csrfToken: csrfToken, meta: meta, post: post, typing: typing, socketSend: socketSend,
-    listen: listen, later: later, every: every, observe: observe, alive: alive, ready: ready, leave: leave,
+    listen: listen, later: later, every: every, observe: observe, ready: ready, leave: leave,
   };
 })();

@@ -35,7 +35,6 @@
     });
   }
   function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
-  var here = page.alive();
 
   // Learnt from a pushed read (`pushed`): the playing page's reads of the other readers follow
   // within EVERY_MS, so they wait for theirs (or WATCH_GRACE_MS) instead of all reading at once.
