@@ -7,7 +7,7 @@ PORT ?= 8000
 export HOST PORT
 # The store, its reads and the real worker run again on a throwaway PostgreSQL cluster.
 POSTGRES_TESTS := tests/test_store.py tests/test_reads.py tests/test_migrations.py tests/test_integration.py \
-	tests/test_concurrency.py tests/test_conflicts.py tests/test_scale_out.py
+	tests/test_concurrency.py tests/test_group_commit.py tests/test_conflicts.py tests/test_scale_out.py
 
 .PHONY: demo test test-postgres install install-dev lint format bench clean
 

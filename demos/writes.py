@@ -14,10 +14,12 @@ from django.utils import timezone
 from store import busy, log
 from store.models import Event
 
-from . import admission, ratelimit
+from . import ratelimit
 from .forms import WriteForm
 
 BUSY_RETRY_AFTER_S = 2
+CROWDED_RETRY_AFTER_S = 1
+CROWDED = "Everyone is writing at once: yours is not written yet. Sending it again in a moment…"
 BUSY = (
     "The database is busy right now and nothing was written. Try again in a moment: the same write can't count twice."
 )
@@ -43,17 +45,18 @@ def accept(request, stream: str, kind: str = "item.added", extra: Callable[[str]
             form = WriteForm(request.POST)
             if not form.is_valid():
                 return Outcome(error=form.refusal(), status=400)
-            with admission.admitted():
-                result = log.append(
-                    stream,
-                    form.cleaned_data["key"],
-                    {"text": form.cleaned_data["text"], **(extra(form.cleaned_data["key"]) if extra else {})},
-                    kind=kind,
-                    session_key=request.session.session_key,
-                    submitted_at=submitted_at,
-                )
-    except admission.Crowded as error:
-        return Outcome(error=str(error), status=429, retry_after=admission.RETRY_AFTER_S)
+            # A burst waits its turn in this process's group commit, in order, or is told 429.
+            result = log.append(
+                stream,
+                form.cleaned_data["key"],
+                {"text": form.cleaned_data["text"], **(extra(form.cleaned_data["key"]) if extra else {})},
+                kind=kind,
+                session_key=request.session.session_key,
+                submitted_at=submitted_at,
+                wait_s=settings.WRITE_ADMIT_WAIT_MS / 1000,
+            )
+    except log.Crowded:
+        return Outcome(error=CROWDED, status=429, retry_after=CROWDED_RETRY_AFTER_S)
     except log.KeyConflict as error:
         return Outcome(error=str(error), status=409)
     except log.CommandError as error:

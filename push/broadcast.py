@@ -20,11 +20,11 @@ def lag_changed(**kwargs) -> None:
     send(CURTAIN, fragments.curtain_replicas(oob=True))
 
 
-def accepted(event, **kwargs) -> None:
-    """A write entered the log: the curtain's log and the timelines show it soon.
+def accepted(events, **kwargs) -> None:
+    """Writes entered the log (a group commit's): the curtain's log and the timelines show them soon.
 
     Drawn by a task, never in the request that answers 202."""
-    coalesce.changed(regions.CURTAIN_LOG, regions.ROOM_BADGE, *regions.timeline_regions({event.stream}))
+    coalesce.changed(regions.CURTAIN_LOG, regions.ROOM_BADGE, *regions.timeline_regions({e.stream for e in events}))
 
 
 def settled(replica: str, deliveries: list[Delivery], **kwargs) -> None:

@@ -189,9 +189,8 @@ LOGIN_URL = "/admin/login/"
 # How long a web write waits for another writer's SQLite lock before answering 503 "busy, retry"
 # (the worker keeps the connection's 20 s: it should wait a busy moment out, not fail).
 WRITE_BUSY_TIMEOUT_MS = int(os.environ.get("WRITE_BUSY_TIMEOUT_MS", "3000"))
-# Writes of one web process in their transaction at once, and how long one waits for its turn
-# before it is answered 429 "sent again in a moment" (demos/admission.py).
-WRITE_CONCURRENCY = int(os.environ.get("WRITE_CONCURRENCY", "2"))
+# How long a web write waits for its turn in its process's group commit (store/log.py) before it
+# is answered 429 "sent again in a moment", unwritten.
 WRITE_ADMIT_WAIT_MS = int(os.environ.get("WRITE_ADMIT_WAIT_MS", "2000"))
 
 # Writes per session (not per address: a venue shares one NAT address) within a window.

@@ -1,9 +1,11 @@
 """The write side: validate a command and append it to the event log in one transaction."""
 
 import hashlib
+import logging
 import string
+import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
@@ -19,6 +21,7 @@ MAX_KEY = 64
 KEY_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
 # Any fixed number: the one PostgreSQL advisory lock that appends take in turn.
 APPEND_LOCK = 0x5E11_6A3E
+logger = logging.getLogger(__name__)
 
 
 class CommandError(ValueError):
@@ -91,6 +94,7 @@ def append(
     session_key: str = "",
     submitted_at: datetime | None = None,
     refusable: bool = True,
+    wait_s: float | None = None,
 ) -> Appended:
     """Append one event and its deliveries; enqueue the deliveries once the commit is durable.
 
@@ -98,41 +102,213 @@ def append(
     raises KeyConflict. A write that is not `refusable` (a fact, like a run scored) is accepted
     for good at once: the failure rate never rejects it. `session_key` is the raw key of the
     writing session; only its hash is stored.
+
+    Called outside a transaction, the append joins this process's group commit (one transaction
+    for every append waiting at that moment); `wait_s` bounds how long it waits for its turn
+    before it gives up with Crowded, unwritten. Inside the caller's transaction it is written there.
     """
-    key = clean_key(key)
-    existing = Event.objects.filter(key=key).first()
-    if existing is not None:
-        return _same_or_conflict(existing, stream, kind, payload)
-    now = timezone.now()
+    command = Command(
+        stream=stream,
+        key=clean_key(key),
+        payload=payload,
+        kind=kind,
+        session_ref=session_ref(session_key),
+        submitted_at=submitted_at or timezone.now(),
+        refusable=refusable,
+    )
+    if connection.in_atomic_block:
+        return _append_one(command)
+    return _group.append(command, wait_s)
+
+
+@dataclass(eq=False)
+class Command:
+    """One append, and what became of it once its group was written."""
+
+    stream: str
+    key: str
+    payload: dict
+    kind: str
+    session_ref: str
+    submitted_at: datetime
+    refusable: bool
+    outcome: Appended | None = None
+    error: BaseException | None = None
+    # Set when the command is written (or failed) or when it is this process's turn to lead.
+    turn: threading.Event = field(default_factory=threading.Event)
+    lead: bool = False
+    taken: bool = False  # in a group being written: no longer withdrawn on timeout
+
+    def event(self) -> Event:
+        return Event(
+            stream=self.stream,
+            kind=self.kind,
+            key=self.key,
+            payload=self.payload,
+            session_key=self.session_ref,
+            submitted_at=self.submitted_at,
+            verdict="" if self.refusable else "ok",
+        )
+
+    def result(self) -> Appended:
+        if self.error is not None:
+            raise self.error
+        return self.outcome
+
+
+class GroupCommit:
+    """Appends of one process written together: a group commit.
+
+    The first append to arrive leads: it writes every append waiting at that moment in one
+    transaction (one key lookup, one insert of the events, one of their deliveries, one commit,
+    one drain sent and one announcement), and hands the lead to the first that arrived while it
+    wrote. A burst of writes costs a transaction per group, not per write, and waits in order of
+    arrival: the database sees one writer of this process at a time. A command that waited
+    longer than its `wait_s` before a leader took it is withdrawn, unwritten (Crowded).
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.queue: list[Command] = []
+        self.leading = False
+
+    def append(self, command: Command, wait_s: float | None) -> Appended:
+        with self.lock:
+            self.queue.append(command)
+            if not self.leading:
+                self.leading = command.lead = True
+        if not command.lead and not command.turn.wait(wait_s):
+            with self.lock:
+                withdrawn = not (command.lead or command.taken)
+                if withdrawn:
+                    self.queue.remove(command)
+            if withdrawn:
+                raise Crowded("Everyone is writing at once: this write waited its turn too long.")
+            command.turn.wait()
+        if command.lead:
+            self.lead()
+        return command.result()
+
+    def lead(self) -> None:
+        with self.lock:
+            group, self.queue[:GROUP_MAX] = self.queue[:GROUP_MAX], []
+            for command in group:
+                command.taken = True
+        written = None
+        try:
+            written = _write_group(group)
+        except Exception as error:  # noqa: BLE001 - every command of the group hears of it (busy: 503)
+            for command in group:
+                command.error = error
+        finally:
+            with self.lock:
+                if self.queue:  # the next group is written while this one's drains are sent
+                    self.queue[0].lead = True
+                    self.queue[0].turn.set()
+                else:
+                    self.leading = False
+            for command in group:
+                if command.outcome is None and command.error is None:  # the leader was stopped
+                    command.error = RuntimeError("This write's group was not written.")
+                if not command.lead:
+                    command.turn.set()
+        if written is not None:
+            _announce_group(*written)
+
+
+class Crowded(Exception):
+    """The append waited its turn too long; nothing was written."""
+
+
+GROUP_MAX = 64
+_group = GroupCommit()
+
+
+def _write_group(group: list[Command]) -> tuple[list[Event], list[Delivery], bool]:
+    """Write `group` in one transaction; each command gets its outcome. Returns the new events,
+    their deliveries and whether the lag is paused, for what follows the commit."""
     try:
         with transaction.atomic():
             lock_appends()
-            event = Event.objects.create(
-                stream=stream,
-                kind=kind,
-                key=key,
-                payload=payload,
-                session_key=session_ref(session_key),
-                submitted_at=submitted_at or now,
-                verdict="" if refusable else "ok",
-            )
+            # Inside the appends' lock: no other append can add a key until this commits.
+            known = {e.key: e for e in Event.objects.filter(key__in={c.key for c in group})}
+            events = []
+            for command in group:
+                if (existing := known.get(command.key)) is not None:  # before, or earlier in this group
+                    try:
+                        command.outcome = _same_or_conflict(existing, command.stream, command.kind, command.payload)
+                    except KeyConflict as error:
+                        command.error = error
+                    continue
+                event = known[command.key] = command.event()
+                events.append(event)
+                command.outcome = Appended(event, created=True)
+            Event.objects.bulk_create(events)
             lag = LagSettings.load()
-            # Sent to the broker once the commit is durable, and recorded as sent right here.
-            sent = {} if lag.paused else {"enqueued_at": now, "last_enqueued_at": now, "enqueue_count": 1}
-            deliveries = Delivery.objects.bulk_create(
-                Delivery(
-                    event=event, replica=replica, **sent, due_at=event.accepted_at + lag.due_after(replica, event.pk)
-                )
-                for replica in Replica.serving(stream)
+            deliveries = Delivery.objects.bulk_create(_deliveries(events, lag))
+    except IntegrityError:
+        # A key written outside the appends' lock (none should be): each on its own, as before.
+        for command in group:
+            command.outcome, command.error = None, None
+            try:
+                command.outcome = _append_one(command)
+            except CommandError as error:
+                command.error = error
+        return [], [], True
+    return events, deliveries, lag.paused
+
+
+def _deliveries(events: list[Event], lag: LagSettings):
+    """Each event's deliveries, to every replica serving its stream, recorded as sent unless paused."""
+    serving = {stream: Replica.serving(stream) for stream in {e.stream for e in events}}
+    for event in events:
+        # Sent to the broker once the commit is durable, and recorded as sent right here.
+        sent = (
+            {}
+            if lag.paused
+            else {"enqueued_at": event.accepted_at, "last_enqueued_at": event.accepted_at, "enqueue_count": 1}
+        )
+        for replica in serving[event.stream]:
+            yield Delivery(
+                event=event, replica=replica, **sent, due_at=event.accepted_at + lag.due_after(replica, event.pk)
             )
+
+
+def _announce_group(events: list[Event], deliveries: list[Delivery], paused: bool) -> None:
+    """After a group's commit: send its deliveries' drains and tell the listeners. Once committed
+    the writes stand, whatever befalls these (the sweeper re-sends what the broker refused)."""
+    if not events:
+        return
+    if not paused:
+        try:
+            enqueue_appended(deliveries)
+        except Exception:  # noqa: BLE001 - a 202 must not turn into a 500 after the commit
+            logger.warning(
+                "drains of %s appended deliveries not sent; the sweeper will", len(deliveries), exc_info=True
+            )
+    signals.announce(signals.accepted, events=events)
+
+
+def _append_one(command: Command) -> Appended:
+    """The append on its own, in the caller's transaction if there is one."""
+    existing = Event.objects.filter(key=command.key).first()
+    if existing is not None:
+        return _same_or_conflict(existing, command.stream, command.kind, command.payload)
+    try:
+        with transaction.atomic():
+            lock_appends()
+            event = command.event()
+            event.save(force_insert=True)
+            lag = LagSettings.load()
+            deliveries = Delivery.objects.bulk_create(_deliveries([event], lag))
             if not lag.paused:
                 # Robust: once committed the write stands, whatever befalls its reminders (the
                 # sweeper re-sends them); an error here must not turn a 202 into a 500.
                 transaction.on_commit(lambda: enqueue_appended(deliveries), robust=True)
-            signals.announce_on_commit(signals.accepted, event=event)
+            signals.announce_on_commit(signals.accepted, events=[event])
     except IntegrityError:
         # A concurrent double submit won the race for the key.
-        return _same_or_conflict(Event.objects.get(key=key), stream, kind, payload)
+        return _same_or_conflict(Event.objects.get(key=command.key), command.stream, command.kind, command.payload)
     return Appended(event, created=True)
 
 

@@ -8,7 +8,7 @@ from django.dispatch import Signal
 
 logger = logging.getLogger(__name__)
 
-# An event entered the log. kwargs: event.
+# Events entered the log, in one commit. kwargs: events.
 accepted = Signal()
 # A replica applied or rejected deliveries. kwargs: replica (name), deliveries.
 settled = Signal()
