@@ -1,6 +1,6 @@
 """ "Everyone, tap now": a room of phones each writes once, all within a couple of seconds.
 
-.venv/bin/python -m bench.burst [--writes 500] [--spread 2] [--path /demos/push/]
+.venv/bin/python -m bench.burst [--writes 500] [--spread 2] [--path /demos/push/]   (WEB_PROCESSES: 2, as make demo)
 
 Each phone is a session of its own: it GETs the page first (its cookie and CSRF token, as a
 phone would), then all the writes go out spread over `--spread` seconds. A write answered 429
@@ -10,6 +10,7 @@ lost and doubled writes, counted in the event log and on every replica once they
 """
 
 import argparse
+import os
 import random
 import re
 import threading
@@ -142,7 +143,7 @@ def main() -> None:
     parser.add_argument("--spread", type=float, default=2.0)
     parser.add_argument("--path", default="/demos/push/")
     args = parser.parse_args()
-    with running_app() as app:
+    with running_app(WEB_PROCESSES=os.environ.get("WEB_PROCESSES") or "2") as app:  # as make demo runs it
         app.lag(delay_ms=0, jitter_ms=0, failure_rate=0, replica_lag="slow=0")
         r = burst(app, args.writes, args.spread, args.path)
         print(report(r, settle(app, r)))
