@@ -11,8 +11,9 @@ moment before a write, so a body up to TTL_S old shows nothing stale for long.
 
 Who gets the shared body: an anonymous session whose data is the follow flag (and what the pages
 themselves put in it, which is part of the key), that never POSTed anything but the seen beacon.
-A session that posts is remembered in Redis (WRITERS), so both web processes render its pages
-for it alone: they show its own writes marked as its own.
+A session that posts is remembered in Redis (WRITERS), so both web processes render for it alone
+the pages that show its own writes marked as its own: the demo page it posted on (a demo's
+endpoints write that demo's stream alone), or every page for a post anywhere else.
 """
 
 from __future__ import annotations
@@ -32,10 +33,8 @@ from django.core.handlers.base import BaseHandler
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.urls import reverse
 
-from demos import registry
-from push.follow import WRITERS, WRITERS_TTL_S
+from push.follow import WRITERS, WRITERS_TTL_S, demo_pages, mark, marks
 from showcase.redis_client import redis_client
 from store.log import session_ref
 
@@ -50,11 +49,6 @@ RENDER_WAIT_S = 5.0
 QUIET_POSTS = ("/seen/",)  # posts that write nothing a page shows
 TOKEN = re.compile(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'')
 KEY = re.compile(r'(name="key" value=")([0-9a-f]{32})(")')
-
-
-@cache
-def demo_pages() -> frozenset[str]:
-    return frozenset(reverse("demo", args=[d.slug]) for d in registry.demos())
 
 
 @dataclass
@@ -74,7 +68,7 @@ class FollowerPageCache:
         self.pages: dict[tuple[str, str], Page] = {}
         self.rendering: dict[tuple[str, str], threading.Event] = {}
         self.lock = threading.Lock()
-        self.posted: set[str] = set()  # this process's own record, should Redis be away
+        self.posted: set[str] = set()  # this process's own record (push/follow.py `mark`), should Redis be away
         self.shared: set[str] = set()  # of those, the ones WRITERS in Redis holds (told once)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -117,13 +111,13 @@ class FollowerPageCache:
         session_key = request.session.session_key
         if not session_key or request.path in QUIET_POSTS:
             return
-        ref = session_ref(session_key)
-        self.posted.add(ref)
-        if ref in self.shared:
+        posted = mark(session_ref(session_key), request.path)
+        self.posted.add(posted)
+        if posted in self.shared:
             return  # every process knows already: a write costs no Redis round trip for this
         try:
-            redis_client().pipeline().sadd(WRITERS, ref).expire(WRITERS, WRITERS_TTL_S).execute()
-            self.shared.add(ref)
+            redis_client().pipeline().sadd(WRITERS, posted).expire(WRITERS, WRITERS_TTL_S).execute()
+            self.shared.add(posted)
         except Exception:  # noqa: BLE001 - Redis away: this process still knows; the other renders as before
             pass
 
@@ -133,11 +127,11 @@ class FollowerPageCache:
             return None
         if request.user.is_authenticated or request.session.get(follow.SESSION_KEY) is not True:
             return None
-        ref = session_ref(request.session.session_key)
-        if ref in self.posted:
+        own = marks(session_ref(request.session.session_key), request.path)
+        if self.posted.intersection(own):
             return None
         try:
-            if redis_client().sismember(WRITERS, ref):
+            if any(redis_client().smismember(WRITERS, own)):
                 return None
         except Exception:  # noqa: BLE001 - Redis away: whether it wrote is unknown
             return None

@@ -130,13 +130,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.base_send({"type": "websocket.send", "text": event["html"]})
 
     async def follow_page(self, event: dict) -> None:
-        """The page the projector moved to, as every phone that wrote nothing is shown it: sent to
-        such a phone only (a phone that wrote sees its own writes on its pages, and loads them)."""
+        """The page the projector moved to, as every phone that wrote nothing there is shown it:
+        sent to such a phone only (a phone that wrote on it sees its own writes there, and loads it)."""
         # The marker that follows it must not overtake it while who wrote is read: held since
         # this message was queued (push/fanout.py, `hold`).
         self.holding = True
         try:
-            if not self.staff and not await follow.writers.wrote(self.session_key):
+            page = follow.page_path(event["html"])
+            if not self.staff and not await follow.writers.wrote(self.session_key, page):
                 await self.base_send({"type": "websocket.send", "text": event["html"]})
         finally:
             self.holding = False

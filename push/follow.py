@@ -18,9 +18,12 @@ import asyncio
 import json
 import logging
 import time
+from functools import cache
 
 from django.template.loader import render_to_string
+from django.urls import reverse
 
+from demos import registry
 from demos.groups import FOLLOW
 from showcase.redis_client import async_redis_client, redis_client
 from store.log import session_ref
@@ -32,9 +35,35 @@ log = logging.getLogger(__name__)
 KEY = "follow:path"
 PAGE = "follow.page"  # the message type of a pushed page: push/consumers.py sends it only to phones it fits
 PAGE_FRAME = "<!--follow-page {path}-->"  # a pushed page's frame: this line, then the whole page
-WRITERS = "room:writers"  # session refs that posted: their pages are their own (conference/page_cache.py)
+# Who posted, and where (`mark`): their pages, or the one demo page they posted on, are their
+# own (conference/page_cache.py).
+WRITERS = "room:writers"
 WRITERS_TTL_S = 12 * 3600
 MAX_GROUPS_FRAME = 2048  # a page's groups: a dozen names
+
+
+@cache
+def demo_pages() -> frozenset[str]:
+    return frozenset(reverse("demo", args=[d.slug]) for d in registry.demos())
+
+
+def mark(ref: str, posted: str) -> str:
+    """What WRITERS keeps of a session's post to the path `posted`: under a demo's page (its
+    endpoints are, and each writes that demo's stream alone), "<ref> <page>": that page shows the
+    session's own writes, no other does. Anywhere else, "<ref>": any page may show what it wrote."""
+    page = next((page for page in demo_pages() if posted.startswith(page)), None)
+    return f"{ref} {page}" if page else ref
+
+
+def marks(ref: str, page: str) -> list[str]:
+    """The WRITERS members any one of which makes `page` this session's own."""
+    return [ref, f"{ref} {page}"]
+
+
+def page_path(frame: str) -> str:
+    """The path of a pushed page, from its frame's first line (PAGE_FRAME)."""
+    head = PAGE_FRAME.split("{")[0]
+    return frame[len(head) : frame.find("-->")] if frame.startswith(head) else ""
 
 
 def target() -> str:
@@ -92,8 +121,9 @@ class Writers:
         self.read_at = -float("inf")
         self.refs: asyncio.Future | None = None
 
-    async def wrote(self, session_key: str | None) -> bool:
-        """True when the session posted, or whether it did is unknown (Redis away)."""
+    async def wrote(self, session_key: str | None, page: str) -> bool:
+        """True when the session posted what `page` shows (on it, or off the demos' pages), or
+        whether it did is unknown (Redis away)."""
         if not session_key:
             return True
         if self.refs is None or time.monotonic() - self.read_at > self.READ_EVERY_S:
@@ -104,7 +134,7 @@ class Writers:
         except Exception:  # noqa: BLE001 - unknown: the phone loads its own page
             log.warning("who wrote is unknown: following phones load their pages", exc_info=True)
             return True
-        return session_ref(session_key).encode() in refs
+        return any(m.encode() in refs for m in marks(session_ref(session_key), page))
 
 
 writers = Writers()

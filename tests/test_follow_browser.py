@@ -2,6 +2,7 @@
 /join/ go where the projector (staff, presenter mode) goes; a phone that left stays."""
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -69,8 +70,11 @@ SOCKETS_OPENED = """
 
 def go_on(projector, path: str) -> None:
     """The projector walks to `path` with the arrow keys, as a clicker does."""
+    pages = walk()
+    key = "ArrowLeft" if pages.index(path) < pages.index(urlsplit(projector.url).path) else "ArrowRight"
     while not projector.url.endswith(path):
-        projector.keyboard.press("ArrowRight")
+        projector.evaluate("document.activeElement?.blur()")  # keys typed in a field stay in it
+        projector.keyboard.press(key)
         projector.wait_for_load_state()
         projector.wait_for_selector("body.is-live")
 
@@ -78,7 +82,8 @@ def go_on(projector, path: str) -> None:
 def test_a_phone_that_wrote_nothing_swaps_in_the_next_demo_on_its_socket(fresh, staff_page, new_page):  # noqa: F811
     """The next demo comes pushed, rendered once for the room: the phone shows it without a page
     load or a new socket, its socket moves to the new demo's groups, and the new demo's script
-    runs; a phone that wrote loads its own page instead."""
+    runs. A phone that wrote on another demo's page swaps it in too; one that wrote on the page
+    the projector moves to loads it (it shows its own writes)."""
     pages = walk()
     first, second = pages.index("/demos/optimistic/"), pages.index("/demos/push/")
     projector = staff_page(pages[first])
@@ -89,7 +94,7 @@ def test_a_phone_that_wrote_nothing_swaps_in_the_next_demo_on_its_socket(fresh, 
         phone.wait_for_url(f"**{pages[first]}", timeout=10_000)
         phone.wait_for_selector("body.is-live")
         phone.evaluate(SOCKETS_OPENED)
-    # The writer writes on the first demo: its pages are its own from now on.
+    # The writer writes on the first demo: that page is its own from now on.
     writer.fill("#write-text", "mine")
     with writer.expect_response(lambda r: r.request.method == "POST" and r.status == 202):
         writer.click("#write-form button[type=submit]")
@@ -100,10 +105,10 @@ def test_a_phone_that_wrote_nothing_swaps_in_the_next_demo_on_its_socket(fresh, 
     expect(swapper.locator("h1")).to_have_text(projector.locator("h1").inner_text())
     expect(swapper.locator('[data-demo="push"]')).to_have_count(1)
     expect(swapper.locator('[data-demo="optimistic"]')).to_have_count(0)
-    # Swapped: the same window, its socket opened once; the writer loaded a page.
+    # Swapped: the same window, its socket opened once; the writer wrote elsewhere and swapped too.
     assert swapper.evaluate("window.__opened") == 0
     assert swapper.evaluate("window.__loaded") is not None
-    assert writer.evaluate("window.__loaded") is None
+    assert writer.evaluate("window.__loaded") is not None
     # The new demo's own script ran on it (counters.js, then push.js), each once.
     wait_until(lambda: swapper.evaluate("window.ShellGame.root.dataset.demo") == "push", what="the new demo's scripts")
     assert swapper.evaluate("document.querySelectorAll('main script').length") == 2
@@ -124,3 +129,10 @@ def test_a_phone_that_wrote_nothing_swaps_in_the_next_demo_on_its_socket(fresh, 
     assert answer.value.status == 202
     expect(swapper.locator('[data-pane="trick"]')).to_contain_text("from the swapped page", timeout=15_000)
     assert swapper.evaluate("window.__opened") == 0
+    # Back to the first demo: the writer loads it, with its own write; the swapper wrote elsewhere.
+    go_on(projector, pages[first])
+    swapper.wait_for_url(f"**{pages[first]}", timeout=10_000)
+    writer.wait_for_url(f"**{pages[first]}", timeout=10_000)
+    wait_until(lambda: writer.evaluate("window.__loaded") is None, what="the writer to load its own page")
+    expect(writer.locator('[data-pane="trick"]')).to_contain_text("mine", timeout=15_000)
+    assert swapper.evaluate("window.__loaded") is not None

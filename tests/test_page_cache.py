@@ -86,16 +86,43 @@ def test_a_phone_served_the_shared_page_writes_with_its_token_and_key():
     assert client.post(ACTION.search(bob).group(1), data, HTTP_HX_REQUEST="true").status_code == 202
 
 
-def test_a_phone_that_wrote_a_stranger_and_staff_get_pages_of_their_own():
+def write_on(room: Room, name: str, page: str, action: str | None = None) -> None:
+    """`name` writes through the form of `page` (or posts it to `action`)."""
+    shown = room.page(name, page)
+    client = room.as_phone(name)
+    data = {"csrfmiddlewaretoken": TOKEN.search(shown).group(1), "key": KEYS.search(shown).group(1), "text": "mine"}
+    assert client.post(action or ACTION.search(shown).group(1), data, HTTP_HX_REQUEST="true").status_code == 202
+    room.keep(name)
+
+
+def rendered_for(room: Room, name: str, path: str) -> bool:
+    """Whether `name`'s page was rendered for it (not answered from the shared render)."""
+    response = room.as_phone(name).get(path)
+    room.keep(name)
+    assert response.status_code == 200
+    return bool(response.templates)
+
+
+def test_a_phone_that_wrote_on_a_demo_page_gets_that_page_of_its_own_and_shares_the_others():
+    room = Room()
+    for name in ("ann", "bob"):
+        room.join(name)
+    for path in (PAGE, "/demos/push/"):
+        assert rendered_for(room, "ann", path)  # the first render, kept for the room
+    assert not rendered_for(room, "bob", "/demos/push/")
+    write_on(room, "bob", "/demos/push/")
+    # Its own writes show on the push demo's page alone: that page is rendered for it, the others are shared.
+    assert rendered_for(room, "bob", "/demos/push/")
+    assert not rendered_for(room, "bob", PAGE)
+    assert not rendered_for(room, "ann", "/demos/push/")
+
+
+def test_a_phone_that_posted_off_the_demo_pages_a_stranger_and_staff_get_pages_of_their_own():
     room = Room()
     for name in ("ann", "bob"):
         room.join(name)
     shared = AS_OF.search(room.page("ann")).group(1)
-    push = room.page("bob", "/demos/push/")
-    client = room.as_phone("bob")
-    data = {"csrfmiddlewaretoken": TOKEN.search(push).group(1), "key": KEYS.search(push).group(1), "text": "mine"}
-    assert client.post(ACTION.search(push).group(1), data, HTTP_HX_REQUEST="true").status_code == 202
-    room.keep("bob")
+    write_on(room, "bob", "/demos/push/", action="/write/conflicts/")  # the curtain's form, any stream
     assert AS_OF.search(room.page("bob")).group(1) != shared
     assert AS_OF.search(room.page("stranger")).group(1) != shared  # never joined: does not follow
     staff = room.as_phone("staff")

@@ -360,9 +360,10 @@ def test_a_socket_moves_to_the_groups_its_swapped_page_asks_for():
     assert "for-the-new-page" in pushed
 
 
-def test_a_pushed_page_reaches_the_phones_that_wrote_nothing_before_its_marker():
-    """The projector moves on: the page every following phone that wrote nothing is shown comes
-    first, then the marker; a phone that wrote gets the marker only (it loads its own page)."""
+def test_a_pushed_page_reaches_the_phones_that_wrote_nothing_there_before_its_marker():
+    """The projector moves on: the page every following phone that wrote nothing on it is shown
+    comes first, then the marker. A phone that wrote on that page, or posted off the demos' pages,
+    gets the marker only (it loads its own page); one that wrote on another demo's page gets it."""
     from django.contrib.sessions.backends.db import SessionStore
 
     from push import follow
@@ -370,13 +371,18 @@ def test_a_pushed_page_reaches_the_phones_that_wrote_nothing_before_its_marker()
 
     redis_client().delete(follow.KEY, follow.WRITERS)
     sessions = []
-    for _ in range(2):
+    for _ in range(4):
         store = SessionStore()
         store["follow"] = True
         store.create()
         sessions.append(store.session_key)
-    quiet, wrote = sessions
-    redis_client().sadd(follow.WRITERS, session_ref(wrote))
+    quiet, elsewhere, here, anywhere = sessions
+    for session, posted in (
+        (elsewhere, "/demos/optimistic/write/"),
+        (here, "/demos/push/write/"),
+        (anywhere, "/write/push/"),
+    ):
+        redis_client().sadd(follow.WRITERS, follow.mark(session_ref(session), posted))
 
     async def run():
         sockets = [real_socket("g=lag&g=follow", key) for key in sessions]
@@ -393,9 +399,11 @@ def test_a_pushed_page_reaches_the_phones_that_wrote_nothing_before_its_marker()
             await comm.disconnect()
         return frames
 
-    to_quiet, to_writer = async_to_sync(run)()
-    assert to_quiet[0] == "<!--follow-page /demos/push/--><!doctype html><title>the next demo</title>"
-    assert 'data-follow-path="/demos/push/"' in to_quiet[1] and len(to_quiet) == 2
-    assert [f for f in to_writer if "follow-page" in f] == []
-    assert 'data-follow-path="/demos/push/"' in to_writer[-1]
+    to_quiet, to_elsewhere, to_here, to_anywhere = async_to_sync(run)()
+    for shown in (to_quiet, to_elsewhere):
+        assert shown[0] == "<!--follow-page /demos/push/--><!doctype html><title>the next demo</title>"
+        assert 'data-follow-path="/demos/push/"' in shown[1] and len(shown) == 2
+    for own in (to_here, to_anywhere):
+        assert [f for f in own if "follow-page" in f] == []
+        assert 'data-follow-path="/demos/push/"' in own[-1]
     redis_client().delete(follow.KEY, follow.WRITERS)
