@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.room [PHONES ...] [--storm] [--report]
 
 PHONES: room sizes (default 100 300); each is walked after an empty-room baseline (0 phones)
-in the same run of the app (2 Daphne processes, supervised, as `make demo` runs on 2 cores).
+in the same run of the app (2 Daphne processes, supervised, as `make demo` runs on 2 cores, and
+the presenter's own, the stage, which the presenter talks to and phones never reach).
 Each phone does what the page's own scripts do (bench/room_client.py): joins through /join/,
 loads the page and its static files once, opens the socket the page opens (`ws-connect`, with
 `&g=follow`), reports the items it renders ("seen" beacon), polls what the page polls
@@ -93,7 +94,8 @@ class Room:
         return [p.pid for p in self.app.stack.procs.values()]
 
     async def presenter_login(self, password: str) -> None:
-        self.presenter = Client(self.app.url, self.stats, wide=True, presenter=True)
+        # On its own web process when the app runs one, as `make demo` does: phones never reach it.
+        self.presenter = Client(self.app.stage_url or self.app.url, self.stats, wide=True, presenter=True)
         await self.presenter.login("presenter", password)
         await self.presenter.post("/presenter/", {"on": "1"})
 
@@ -282,6 +284,7 @@ class Room:
             "during_follow": during_follow,
             "probes": len(probes),
             "presenter_back": (boss.reopened_at - killed) if boss.reopened_at else None,
+            "presenter_on_stage": self.app.stage_url is not None,  # its process is not among those killed
             "presenter_caught": (boss.caught_up(probes) - killed) if boss.caught_up(probes) else None,
             "attempts": sum(c.attempts for c in self.phones),
             "presenter_attempts": boss.attempts,
@@ -349,6 +352,8 @@ def storm_report(s: dict) -> list[str]:
         return f"p50 {percentile(values, 50):.1f} s · p95 {percentile(values, 95):.1f} s · max {max(values):.1f} s"
 
     pb = f"{s['presenter_back']:.1f} s" if s["presenter_back"] is not None else "never"
+    if s.get("presenter_on_stage") and s["presenter_back"] is None:
+        pb = "never closed (its own web process, not killed)"
     pc = f"{s['presenter_caught']:.1f} s" if s["presenter_caught"] is not None else "never"
     when = "while the room still followed the presenter" if s["during_follow"] else "with the room connected"
     return [
@@ -411,7 +416,8 @@ def write_report(sizes: list[int], rows: list[dict], base: dict, storm_result: d
         heading,
         "",
         f"`python -m bench.room {' '.join(map(str, sizes))}{' --storm' if storm_result else ''}` on "
-        f"{os.cpu_count()} cores (2 Daphne, simulator in the same machine), load at the end {load:.1f}. "
+        f"{os.cpu_count()} cores (2 Daphne for the room, the presenter on a web process of its own as "
+        f"`make demo` runs it, simulator in the same machine), load at the end {load:.1f}. "
         "Empty room (0 phones) in brackets, same run.",
         "",
         *table([r for r in rows if r["phones"]], base),
@@ -435,7 +441,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     started = time.monotonic()
-    with running_app(supervised=True, WEB_PROCESSES="2", RATELIMIT_WRITES="100000") as app:
+    with running_app(supervised=True, stage=True, WEB_PROCESSES="2", RATELIMIT_WRITES="100000") as app:
+        print(f"room on {app.url} (2 Daphne); presenter on {app.stage_url}, a web process of its own", flush=True)
         try:
             rows, storm_result, base = asyncio.run(
                 run(
