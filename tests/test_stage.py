@@ -91,12 +91,20 @@ def test_a_phone_on_the_audience_port_follows_the_projector_on_the_stage(app):
     with websockets.sync.client.connect(
         f"ws://{host}/ws/live/?g=follow", origin=app.url, additional_headers={"Cookie": cookie}
     ) as ws:
-        wait_until(lambda: 'id="follow-at"' in ws.recv(timeout=10), timeout=15, what="the phone's follow marker")
+        frames: list[str] = []
+
+        def heard(text: str) -> bool:
+            frames.append(ws.recv(timeout=10))
+            return text in frames[-1]
+
+        wait_until(lambda: heard('id="follow-at"'), timeout=15, what="the phone's follow marker")
         for path in ("/demos/optimistic/", DEMO):  # the second is news whatever the first found
             assert presenter.post("/follow/lead/", {"path": path}, {"Origin": app.stage_url})[0] == 204
-        wait_until(
-            lambda: f'data-follow-path="{DEMO}"' in ws.recv(timeout=10), timeout=15, what="the phone told to follow"
-        )
+        wait_until(lambda: heard(f'data-follow-path="{DEMO}"'), timeout=15, what="the phone told to follow")
+    # The page pushed with the news, rendered once for the room on the stage: nothing in it
+    # points a phone at the stage.
+    assert any(f.startswith(f"<!--follow-page {DEMO}-->") for f in frames), [f[:80] for f in frames]
+    assert not [f for f in frames if f":{app.stack.stage_port}" in f]
     # Announced from the stage, heard on the audience's processes: through Redis, not a process.
     assert "/follow/lead/" in (app.stack.log_dir / "stage.log").read_text(errors="replace")
     for web in ("web", "web2"):
