@@ -16,9 +16,10 @@ ONE_ADDRESS = {"RATELIMIT_ADDRESS_WRITES": "1000000"}
 
 
 @contextlib.contextmanager
-def running_app(supervised: bool = False, **env: str):
+def running_app(supervised: bool = False, stage: bool = False, **env: str):
     with tempfile.TemporaryDirectory(prefix="shell-game-bench-") as root:
-        app: LiveApp = start_live(Path(root), supervised=supervised, **{**SHIPPED_SWEEPER, **ONE_ADDRESS, **env})
+        env = {**SHIPPED_SWEEPER, **ONE_ADDRESS, **env}
+        app: LiveApp = start_live(Path(root), supervised=supervised, stage=stage, **env)
         try:
             yield app
         finally:

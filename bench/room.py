@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.room [PHONES ...] [--storm] [--report]
 
 PHONES: room sizes (default 100 300); each is walked after an empty-room baseline (0 phones)
-in the same run of the app (2 Daphne processes, supervised, as `make demo` runs on 2 cores).
+in the same run of the app (2 Daphne processes, supervised, as `make demo` runs on 2 cores, and
+the presenter's own, the stage, which the presenter talks to and phones never reach).
 Each phone does what the page's own scripts do (bench/room_client.py): joins through /join/,
 loads the page and its static files once, opens the socket the page opens (`ws-connect`, with
 `&g=follow`), reports the items it renders ("seen" beacon), polls what the page polls
@@ -20,7 +21,8 @@ server's processes (/proc), errors. The simulator's own CPU is printed beside.
 --storm: with the largest room on one demo page, kill -9 every web process (the launcher
 starts them again) and measure when each phone is back (socket open) and caught up (has a
 write made after the kill): p50/p95/max, and a histogram of reconnect times; the phones not
-back or not caught up are counted by what they were doing. --storm-only skips the empty room
+back or not caught up are counted by what they were doing. --no-stage puts the presenter on the room's
+two processes, as before the stage process, for a comparison. --storm-only skips the empty room
 and the walk; --storm-during-follow kills while the room is still on its way to the page.
 """
 
@@ -93,7 +95,8 @@ class Room:
         return [p.pid for p in self.app.stack.procs.values()]
 
     async def presenter_login(self, password: str) -> None:
-        self.presenter = Client(self.app.url, self.stats, wide=True, presenter=True)
+        # On its own web process when the app runs one, as `make demo` does: phones never reach it.
+        self.presenter = Client(self.app.stage_url or self.app.url, self.stats, wide=True, presenter=True)
         await self.presenter.login("presenter", password)
         await self.presenter.post("/presenter/", {"on": "1"})
 
@@ -282,6 +285,7 @@ class Room:
             "during_follow": during_follow,
             "probes": len(probes),
             "presenter_back": (boss.reopened_at - killed) if boss.reopened_at else None,
+            "presenter_on_stage": self.app.stage_url is not None,  # its process is not among those killed
             "presenter_caught": (boss.caught_up(probes) - killed) if boss.caught_up(probes) else None,
             "attempts": sum(c.attempts for c in self.phones),
             "presenter_attempts": boss.attempts,
@@ -348,7 +352,9 @@ def storm_report(s: dict) -> list[str]:
             return "none"
         return f"p50 {percentile(values, 50):.1f} s · p95 {percentile(values, 95):.1f} s · max {max(values):.1f} s"
 
-    pb = f"{s['presenter_back']:.1f} s" if s["presenter_back"] is not None else "never"
+    pb = "open again " + (f"{s['presenter_back']:.1f} s" if s["presenter_back"] is not None else "never")
+    if s.get("presenter_on_stage") and s["presenter_back"] is None:
+        pb = "its socket never closed (its own web process, not killed)"
     pc = f"{s['presenter_caught']:.1f} s" if s["presenter_caught"] is not None else "never"
     when = "while the room still followed the presenter" if s["during_follow"] else "with the room connected"
     return [
@@ -360,7 +366,7 @@ def storm_report(s: dict) -> list[str]:
         f"{s['missing']} not within {STORM_GIVE_UP_S} s: {s['never_reopened']} never reopened, "
         f"{s['reopened_behind']} reopened but not caught up",
         *(f"    {n} {state}" for state, n in s["stragglers"].most_common()),
-        f"  presenter's page: open again {pb}, caught up {pc}, {s['presenter_attempts']} socket attempts",
+        f"  presenter's page: {pb}, caught up {pc}, {s['presenter_attempts']} socket attempts",
         f"  socket attempts by phones after the kill: {s['attempts']} for {s['phones']} phones",
         "  reconnect times after the kill (phones):",
         *("    " + line for line in histogram(s["back"])),
@@ -402,7 +408,7 @@ async def run(
     return rows, storm_result, base
 
 
-def write_report(sizes: list[int], rows: list[dict], base: dict, storm_result: dict | None) -> None:
+def write_report(sizes: list[int], rows: list[dict], base: dict, storm_result: dict | None, stage: bool) -> None:
     md = (HERE / "report.md").read_text()
     heading = "## The room (python -m bench.room)"
     md = md.split("\n" + heading)[0].rstrip() + "\n\n"
@@ -410,8 +416,10 @@ def write_report(sizes: list[int], rows: list[dict], base: dict, storm_result: d
     section = [
         heading,
         "",
-        f"`python -m bench.room {' '.join(map(str, sizes))}{' --storm' if storm_result else ''}` on "
-        f"{os.cpu_count()} cores (2 Daphne, simulator in the same machine), load at the end {load:.1f}. "
+        f"`python -m bench.room {' '.join(map(str, sizes))}{' --storm' if storm_result else ''}"
+        f"{'' if stage else ' --no-stage'}` on {os.cpu_count()} cores (2 Daphne for the room, the presenter "
+        f"{'on a web process of its own as `make demo` runs it' if stage else 'on the same two'}, "
+        f"simulator in the same machine), load at the end {load:.1f}. "
         "Empty room (0 phones) in brackets, same run.",
         "",
         *table([r for r in rows if r["phones"]], base),
@@ -428,6 +436,9 @@ def main() -> None:
     parser.add_argument("--storm", action="store_true", help="kill -9 the web processes with the largest room")
     parser.add_argument("--report", action="store_true", help="add the figures to bench/report.md")
     parser.add_argument("--logs", help="copy the app's logs into this folder at the end")
+    parser.add_argument(
+        "--no-stage", action="store_true", help="the presenter on the room's web processes, as before the stage process"
+    )
     parser.add_argument("--follow-only", action="store_true", help="walk the talk without the scenarios' writes")
     parser.add_argument("--storm-only", action="store_true", help="the storm alone: no empty room, no walk")
     parser.add_argument(
@@ -435,7 +446,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     started = time.monotonic()
-    with running_app(supervised=True, WEB_PROCESSES="2", RATELIMIT_WRITES="100000") as app:
+    with running_app(supervised=True, stage=not args.no_stage, WEB_PROCESSES="2", RATELIMIT_WRITES="100000") as app:
+        where = f"{app.stage_url}, a web process of its own" if app.stage_url else "the same processes"
+        print(f"room on {app.url} (2 Daphne); presenter on {where}", flush=True)
         try:
             rows, storm_result, base = asyncio.run(
                 run(
@@ -452,7 +465,7 @@ def main() -> None:
                 shutil.copytree(app.stack.log_dir, args.logs, dirs_exist_ok=True)
     print(f"whole run {time.monotonic() - started:.0f} s; simulator CPU {own_cpu():.0f} s")
     if args.report:
-        write_report(args.phones, rows, base, storm_result)
+        write_report(args.phones, rows, base, storm_result, not args.no_stage)
 
 
 if __name__ == "__main__":

@@ -39,16 +39,34 @@ def lan_hosts() -> list[str]:
 
 def join_url(request: HttpRequest) -> str:
     """Where phones should go: the address the presenter used, if others can reach it, else
-    the LAN address when serving the LAN (HOST=0.0.0.0), else this request's own address."""
+    the LAN address when serving the LAN (HOST=0.0.0.0), else this request's own address.
+
+    Asked on the presenter's own web process (the stage, loopback only), never its address:
+    the audience's port, on the LAN address, the host the audience's processes serve, or
+    this request's host, in that order."""
     if settings.PUBLIC_URL:
         return settings.PUBLIC_URL + "/"
     domain, _ = split_domain_port(request.get_host())
+    if on_stage(request):
+        host = settings.HOST if settings.HOST not in WILDCARD_HOSTS else next(iter(lan_hosts()), domain)
+        return f"{request.scheme}://{_bracketed(host)}:{settings.PORT}/"
     if _reachable(domain) or settings.HOST not in WILDCARD_HOSTS:
         return request.build_absolute_uri("/")
     lan = lan_hosts()
     if not lan:
         return request.build_absolute_uri("/")
     return f"{request.scheme}://{lan[0]}:{settings.PORT}/"
+
+
+def on_stage(request: HttpRequest) -> bool:
+    """Whether `request` came to the presenter's own web process (the port it listens on,
+    as Daphne reports it: not a header the client chose)."""
+    return bool(settings.STAGE_PORT) and request.META.get("SERVER_PORT") == str(settings.STAGE_PORT)
+
+
+def _bracketed(host: str) -> str:
+    ip = _ip(host)
+    return f"[{host.strip('[]')}]" if ip is not None and ip.version == 6 else host
 
 
 def is_local_only(url: str) -> bool:

@@ -47,6 +47,8 @@ SECRET_KEY = _secret_key()
 DEBUG = _env_bool("DEBUG")
 HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = int(os.environ.get("PORT", "8000"))
+# The presenter's own web process (showcase/stack.py), on loopback; PORT stays the audience's.
+STAGE_PORT = int(os.environ.get("STAGE_PORT") or "0")
 
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 if HOST not in ("127.0.0.1", "localhost", "0.0.0.0", "::"):

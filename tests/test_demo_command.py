@@ -1,5 +1,5 @@
-"""`make demo`'s launcher: it comes up healthy, prints the URL and a generated admin login, and
-Ctrl-C leaves no process behind."""
+"""`make demo`'s launcher: it comes up healthy, prints the URL, the presenter's own (its web
+process, on loopback) and a generated admin login, and Ctrl-C leaves no process behind."""
 
 import os
 import re
@@ -43,8 +43,8 @@ def alive(pid: int) -> bool:
 
 
 def test_demo_starts_healthy_and_ctrl_c_stops_every_child(tmp_path):
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "SHOWCASE_VAR_DIR": str(tmp_path)}
+    port, stage = free_port(), free_port()
+    env = {**os.environ, "PORT": str(port), "STAGE_PORT": str(stage), "SHOWCASE_VAR_DIR": str(tmp_path)}
     env.pop("REDIS_URL", None)
     env.pop("DATABASE_URL", None)
     log = open(tmp_path / "demo.log", "w+")
@@ -59,8 +59,11 @@ def test_demo_starts_healthy_and_ctrl_c_stops_every_child(tmp_path):
         assert f"http://127.0.0.1:{port}/" in output
         password = re.search(r"user admin, password (\S+)", output).group(1)
         assert len(password) >= 12
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
-            assert response.status == 200
+        assert f"Presenter (this laptop, a web process of its own): http://127.0.0.1:{stage}/" in output
+        for serving in (port, stage):
+            with urllib.request.urlopen(f"http://127.0.0.1:{serving}/healthz", timeout=5) as response:
+                assert response.status == 200
+        assert (tmp_path / "log" / "stage.log").exists()
         children = children_of(demo.pid)
         assert len(children) >= 4  # redis, worker (and its pool), sweeper, web
         demo.send_signal(signal.SIGINT)

@@ -232,7 +232,8 @@ def http_ok(url: str) -> bool:
 @pytest.mark.integration
 def test_make_demo_restarts_each_killed_process_and_ctrl_c_still_leaves_none_behind(tmp_path):
     port = free_port()
-    env = {**os.environ, "PORT": str(port), "SHOWCASE_VAR_DIR": str(tmp_path)}
+    # No stage process: its Daphne would answer to the web's needle (tests/test_stage.py has its own).
+    env = {**os.environ, "PORT": str(port), "STAGE_PORT": "0", "SHOWCASE_VAR_DIR": str(tmp_path)}
     env.pop("REDIS_URL", None)
     env.pop("DATABASE_URL", None)
     output = tmp_path / "demo.log"
