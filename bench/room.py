@@ -170,7 +170,7 @@ class Room:
             key = uuid.uuid4().hex
             sent = time.time()
             status = await self.presenter.write(text, key)
-            answered.append(time.time() - sent)
+            answered.append(self.presenter.took)  # timed in the presenter's own process
             if status == 202:
                 keys.append(key)
                 sent_at[key] = sent
