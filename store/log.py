@@ -1,5 +1,6 @@
 """The write side: validate a command and append it to the event log in one transaction."""
 
+import atexit
 import hashlib
 import logging
 import string
@@ -8,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from . import signals
@@ -202,7 +203,7 @@ class GroupCommit:
                 command.error = error
         finally:
             with self.lock:
-                if self.queue:  # the next group is written while this one's drains are sent
+                if self.queue:  # the next group is written while this one's drains are sent (Announcer)
                     self.queue[0].lead = True
                     self.queue[0].turn.set()
                 else:
@@ -213,7 +214,7 @@ class GroupCommit:
                 if not command.lead:
                     command.turn.set()
         if written is not None:
-            _announce_group(*written)
+            _announcer.put(written)
 
 
 class Crowded(Exception):
@@ -222,6 +223,64 @@ class Crowded(Exception):
 
 GROUP_MAX = 64
 _group = GroupCommit()
+
+
+class Announcer:
+    """What follows a group's commit, done by one thread of this process, group by group in the
+    order they were committed: the drains sent and the `accepted` announcement.
+
+    The writes' answers do not wait for it: a write stands once committed, and its deliveries are
+    recorded as sent in that commit, so a drain lost with this process (kill -9 between the commit
+    and the send) is sent again by the sweeper once overdue. The presenter's click is answered
+    after its commit, not after three more round trips to the broker and Redis.
+    """
+
+    def __init__(self) -> None:
+        self.ready = threading.Condition()
+        self.pending: list[tuple[list[Event], list[Delivery], bool]] = []
+        self.busy = False
+        self.thread: threading.Thread | None = None
+
+    def put(self, written: tuple[list[Event], list[Delivery], bool]) -> None:
+        if not written[0]:
+            return
+        with self.ready:
+            self.pending.append(written)
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self.run, name="group-commit-announcer", daemon=True)
+                self.thread.start()
+            self.ready.notify_all()
+
+    def run(self) -> None:
+        while True:
+            with self.ready:
+                self.ready.wait_for(lambda: self.pending)
+                written, self.busy = self.pending.pop(0), True
+            try:
+                _announce_group(*written)
+            except Exception:  # noqa: BLE001 - the thread goes on with the next group
+                logger.exception("a group's drains and announcement failed; the sweeper sends its drains")
+            finally:
+                close_old_connections()  # one opened for a refused drain is not kept across groups
+                with self.ready:
+                    self.busy = False
+                    self.ready.notify_all()
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Block until every group committed so far was announced; False on timeout."""
+        with self.ready:
+            return self.ready.wait_for(lambda: not self.pending and not self.busy, timeout_s)
+
+
+_announcer = Announcer()
+# A process that exits on purpose (a graceful stop) sends what it committed; a killed one leaves
+# it to the sweeper.
+atexit.register(_announcer.wait, 5.0)
+
+
+def announced(timeout_s: float | None = None) -> bool:
+    """Wait until this process has sent the drains and announcements of every group it committed."""
+    return _announcer.wait(timeout_s)
 
 
 def _write_group(group: list[Command]) -> tuple[list[Event], list[Delivery], bool]:

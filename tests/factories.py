@@ -29,7 +29,11 @@ def replica(name: str, ordered: bool = True, extra_lag_ms: int = 0) -> Replica:
 
 
 def write(text: str = "hello", stream: str = "curtain", **kwargs):
-    return log.append(stream, kwargs.pop("key", None) or key(), {"text": text}, **kwargs).event
+    """An append, once its drains are sent and it is announced (log.Announcer does that after the
+    answer, on a thread of its own)."""
+    event = log.append(stream, kwargs.pop("key", None) or key(), {"text": text}, **kwargs).event
+    assert log.announced(10), "the write's group was not announced within 10 s"
+    return event
 
 
 def staff_client() -> Client:

@@ -92,6 +92,7 @@ def test_appends_that_wait_together_are_written_in_one_transaction_each_with_its
         wait_until(lambda: len(log._group.queue) == len(keys), what="every append queued")
     events = {key: appends.answers[key].event for key in keys}
     assert all(appends.answers[key].created for key in keys)
+    assert log.announced(10)
     # One announcement for the group (its one commit), in the order they arrived.
     assert [g for g in announced if set(g) & set(keys)] == [keys]
     positions = [events[key].pk for key in keys]
@@ -133,6 +134,7 @@ def test_an_append_that_waits_too_long_is_withdrawn_unwritten_and_the_rest_are_w
         assert [c.key for c in log._group.queue] == [patient]
     assert appends.answers[patient].created
     assert not Event.objects.filter(key=late).exists()
+    assert log.announced(10)
     assert not any(late in group for group in announced)
 
 
@@ -143,3 +145,53 @@ def test_an_append_inside_a_transaction_is_written_in_it_not_in_a_group():
         transaction.set_rollback(True)
     assert not Event.objects.filter(pk=event.pk).exists()
     assert not log._group.leading
+
+
+def test_a_write_is_answered_once_committed_while_its_group_is_announced_behind_it():
+    """The drains and the `accepted` announcement follow the commit on a thread of their own: a
+    slow broker or listener does not hold the write's answer, and the groups are still announced
+    one by one, in the order they were committed."""
+    release = threading.Event()
+    heard: list[list[str]] = []
+
+    def slow(events, **kwargs):
+        release.wait(20)
+        heard.append([e.key for e in events])
+
+    signals.accepted.connect(slow, dispatch_uid="test-group-commit-slow")
+    try:
+        first, second = f"first-{uuid.uuid4().hex}", f"second-{uuid.uuid4().hex}"
+        assert log.append("curtain", first, {"text": "first"}).created
+        assert log.append("curtain", second, {"text": "second"}).created  # answered, the first still unheard
+        assert heard == [] and not log.announced(0.2)
+        release.set()
+        assert log.announced(10)
+        assert heard == [[first], [second]]
+    finally:
+        release.set()
+        signals.accepted.disconnect(dispatch_uid="test-group-commit-slow")
+
+
+def test_an_announcement_that_fails_does_not_stop_the_next(monkeypatch):
+    announce = log._announce_group
+    failed = []
+
+    def fails_once(*written):
+        if not failed:
+            failed.append(written[0][0].key)
+            raise RuntimeError("the broker went away")
+        announce(*written)
+
+    monkeypatch.setattr(log, "_announce_group", fails_once)
+    heard: list[str] = []
+    signals.accepted.connect(
+        lambda events, **kw: heard.extend(e.key for e in events), dispatch_uid="test-gc-next", weak=False
+    )
+    try:
+        keys = [f"after-{i}-{uuid.uuid4().hex}" for i in range(2)]
+        for key in keys:
+            log.append("curtain", key, {"text": key})
+        assert log.announced(10)
+        assert failed == keys[:1] and heard == keys[1:]
+    finally:
+        signals.accepted.disconnect(dispatch_uid="test-gc-next")
