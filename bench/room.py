@@ -11,7 +11,7 @@ loads the page and its static files once, opens the socket the page opens (`ws-c
 (`hx-trigger="every ..."`), follows the presenter after its random pause, reconnects after a
 drop with the page's jittered delay. The presenter walks the talk: each demo page in order,
 announcing it (POST /follow/lead/), then the demo's scenario (its lag, then its texts through
-the page's write form).
+the page's write form); then back to the curtain and the index, which the room follows too.
 
 Per demo: click → feedback on the projector (write POST → its own socket gets the item), apply
 → phone push (the replica's applied_at → a phone's socket gets it), follow time (announce →
@@ -56,7 +56,7 @@ PROBE_EVERY_S = 0.5
 
 def talk() -> list[tuple[str, object]]:
     """The demo pages in the talk's order (as the presenter's arrow keys walk them), with
-    their declarations."""
+    their declarations; then back to the curtain and the index (no declaration: no scenario)."""
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "showcase.settings")
@@ -64,7 +64,8 @@ def talk() -> list[tuple[str, object]]:
     from conference.templatetags.conference import walk
     from demos import registry
 
-    return [(path, registry.get(path.strip("/").split("/")[-1])) for path in walk()[2:]]
+    index, curtain, *demos = walk()
+    return [*((path, registry.get(path.strip("/").split("/")[-1])) for path in demos), (curtain, None), (index, None)]
 
 
 def cpu_ticks(pids: list[int]) -> int:
@@ -115,7 +116,7 @@ class Room:
             await asyncio.sleep(0.1)
 
     async def demo(self, path: str, demo, follow_only: bool = False) -> dict:
-        slug = path.strip("/").split("/")[-1]
+        slug = path.strip("/").split("/")[-1] or "index"
         self.stats.reset()
         ticks0, cpu0, t0 = cpu_ticks(self.server_pids()), own_cpu(), time.monotonic()
         await self.presenter.open(path)

@@ -34,7 +34,7 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 
-from push.follow import WRITERS, WRITERS_TTL_S, demo_pages, mark, marks
+from push.follow import WRITERS, WRITERS_TTL_S, mark, marks, shared_pages
 from showcase.redis_client import redis_client
 from store.log import session_ref
 
@@ -123,7 +123,7 @@ class FollowerPageCache:
 
     def variant(self, request: HttpRequest) -> str | None:
         """What the page depends on besides its token and keys, or None: render it for this request alone."""
-        if request.path not in demo_pages() or request.GET or request.headers.get("HX-Request"):
+        if request.path not in shared_pages() or request.GET or request.headers.get("HX-Request"):
             return None
         if request.user.is_authenticated or request.session.get(follow.SESSION_KEY) is not True:
             return None
@@ -167,8 +167,8 @@ def for_followers(request: HttpRequest, path: str) -> str | None:
     """The page `path` as every following phone that wrote nothing is shown it, TOKEN_MARK in
     place of its CSRF token; rendered once when the projector moves there (push/follow.py pushes
     it), through the whole chain for a session made for the purpose and deleted after. None for
-    any other page than a demo's."""
-    if path not in demo_pages():
+    a page that is not the talk's (push/follow.py `shared_pages`)."""
+    if path not in shared_pages():
         return None
     session = SessionStore()
     session[follow.SESSION_KEY] = True

@@ -6,12 +6,12 @@ after a restart) gets it in its socket's first message, and published once to th
 one small fragment, whatever the number of phones.
 
 A phone that has written nothing is shown exactly what every such phone is shown
-(conference/page_cache.py). For a demo page that shared page is rendered once, when the
-projector moves, and pushed with the news (PAGE, before the marker): such a phone swaps it in
+(conference/page_cache.py). For a page of the talk (`shared_pages`) that shared page is rendered
+once, when the projector moves, and pushed with the news (PAGE, before the marker): such a phone swaps it in
 and keeps its socket (static/showcase/follow.js), which then moves to the new page's groups
 (`groups_in`, push/consumers.py). A room follows with one render and a frame per phone, not a
-page load and a socket each. Any other phone (it wrote, or the page is not a demo) loads the
-page itself, after a random pause of its own, so a room does not arrive at once.
+page load and a socket each. Any other phone (it wrote what the page shows, or the page is not
+the talk's) loads the page itself, after a random pause of its own, so a room does not arrive at once.
 """
 
 import asyncio
@@ -45,6 +45,13 @@ MAX_GROUPS_FRAME = 2048  # a page's groups: a dozen names
 @cache
 def demo_pages() -> frozenset[str]:
     return frozenset(reverse("demo", args=[d.slug]) for d in registry.demos())
+
+
+@cache
+def shared_pages() -> frozenset[str]:
+    """The pages of the talk every phone that wrote nothing is shown alike: the index, the
+    curtain (it marks no session's writes as its own) and the demos'."""
+    return frozenset({reverse("index"), reverse("curtain"), *demo_pages()})
 
 
 def mark(ref: str, posted: str) -> str:

@@ -72,7 +72,7 @@ def go_on(projector, path: str) -> None:
     """The projector walks to `path` with the arrow keys, as a clicker does."""
     pages = walk()
     key = "ArrowLeft" if pages.index(path) < pages.index(urlsplit(projector.url).path) else "ArrowRight"
-    while not projector.url.endswith(path):
+    while urlsplit(projector.url).path != path:
         projector.evaluate("document.activeElement?.blur()")  # keys typed in a field stay in it
         projector.keyboard.press(key)
         projector.wait_for_load_state()
@@ -136,3 +136,34 @@ def test_a_phone_that_wrote_nothing_swaps_in_the_next_demo_on_its_socket(fresh, 
     wait_until(lambda: writer.evaluate("window.__loaded") is None, what="the writer to load its own page")
     expect(writer.locator('[data-pane="trick"]')).to_contain_text("mine", timeout=15_000)
     assert swapper.evaluate("window.__loaded") is not None
+
+
+def test_the_curtain_and_the_index_come_pushed_too(fresh, staff_page, new_page):  # noqa: F811
+    """The talk's other pages are the same for every phone that wrote nothing: the room follows the
+    projector to the curtain and to the index on its sockets, and the curtain's log is live on the
+    swapped page (its socket moved to the curtain's group)."""
+    pages = walk()
+    index, curtain, first = pages[0], pages[1], pages[2]
+    projector = staff_page(first)
+    with projector.expect_response(lambda r: r.url.endswith("/follow/lead/")):
+        projector.keyboard.press("p")
+    phone = new_page("/join/", width=390, height=800)
+    phone.wait_for_url(f"**{first}", timeout=10_000)
+    phone.wait_for_selector("body.is-live")
+    phone.evaluate(SOCKETS_OPENED)
+
+    go_on(projector, curtain)
+    phone.wait_for_url(f"**{curtain}", timeout=10_000)
+    expect(phone.locator("h1")).to_have_text("Behind the curtain")
+    assert phone.evaluate("window.__opened") == 0 and phone.evaluate("window.__loaded") is not None
+    projector.fill("#write-text", "seen behind the curtain")
+    with projector.expect_response(lambda r: r.request.method == "POST" and r.status == 202):
+        projector.click("#write-form button[type=submit]")
+    expect(phone.locator("#event-log")).to_contain_text("seen behind the curtain", timeout=15_000)
+
+    go_on(projector, index)
+    phone.wait_for_url(lambda url: urlsplit(url).path == index, timeout=10_000)
+    expect(phone.locator("h1")).to_have_text("The Shell Game")
+    expect(phone.locator(".demo-card")).to_have_count(len(pages) - 2)
+    assert phone.evaluate("window.__opened") == 0 and phone.evaluate("window.__loaded") is not None
+    assert phone.errors == []

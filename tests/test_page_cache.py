@@ -104,16 +104,19 @@ def rendered_for(room: Room, name: str, path: str) -> bool:
 
 
 def test_a_phone_that_wrote_on_a_demo_page_gets_that_page_of_its_own_and_shares_the_others():
+    """The other pages of the talk too: the index, and the curtain, which marks no write as anyone's."""
     room = Room()
     for name in ("ann", "bob"):
         room.join(name)
-    for path in (PAGE, "/demos/push/"):
+    for path in (PAGE, "/demos/push/", "/curtain/", "/"):
         assert rendered_for(room, "ann", path)  # the first render, kept for the room
     assert not rendered_for(room, "bob", "/demos/push/")
+    assert not rendered_for(room, "bob", "/curtain/")
     write_on(room, "bob", "/demos/push/")
     # Its own writes show on the push demo's page alone: that page is rendered for it, the others are shared.
     assert rendered_for(room, "bob", "/demos/push/")
-    assert not rendered_for(room, "bob", PAGE)
+    for path in (PAGE, "/curtain/", "/"):
+        assert not rendered_for(room, "bob", path)
     assert not rendered_for(room, "ann", "/demos/push/")
 
 
@@ -122,8 +125,11 @@ def test_a_phone_that_posted_off_the_demo_pages_a_stranger_and_staff_get_pages_o
     for name in ("ann", "bob"):
         room.join(name)
     shared = AS_OF.search(room.page("ann")).group(1)
+    assert rendered_for(room, "ann", "/curtain/")
+    assert not rendered_for(room, "bob", "/curtain/")
     write_on(room, "bob", "/demos/push/", action="/write/conflicts/")  # the curtain's form, any stream
     assert AS_OF.search(room.page("bob")).group(1) != shared
+    assert rendered_for(room, "bob", "/curtain/")
     assert AS_OF.search(room.page("stranger")).group(1) != shared  # never joined: does not follow
     staff = room.as_phone("staff")
     staff.force_login(get_user_model().objects.create_user("p", password="x", is_staff=True))

@@ -1,9 +1,10 @@
 // Follow the presenter. The projector (staff, presenter mode) announces each page it shows; a
 // phone that joined through /join/ listens on the socket's "follow" group and goes where the
-// projector went. A demo's page comes pushed, rendered once for the room (push/follow.py): the
-// phone swaps its main for the new one and keeps its socket, which moves to the new page's
-// groups. Any other page it loads, after a random pause of its own: a room of phones spreads its
-// page loads over JITTER_MS instead of asking for the page all in one moment. "leave" stops it.
+// projector went. A page of the talk (the index, the curtain, a demo's) comes pushed, rendered
+// once for the room (push/follow.py): the phone swaps its main for the new one and keeps its
+// socket, which moves to the new page's groups. Any other page it loads, after a random pause of
+// its own: a room of phones spreads its page loads over JITTER_MS instead of asking for the page
+// all in one moment. "leave" stops it.
 (function () {
   "use strict";
   var JITTER_MS = 800;
