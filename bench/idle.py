@@ -1,6 +1,7 @@
-"""What an idle page costs: HTTP requests per second per demo page with nobody touching it, in
-Chromium, as a phone (375x740) and as a laptop. Websocket frames are not requests and are not
-counted; a page with nothing new should send none (the target: at most 0.1/s).
+"""What an idle page costs: HTTP requests per second per page of the talk (the index, the
+curtain, the demos') with nobody touching it, in Chromium, as a phone (375x740) and as a laptop.
+Websocket frames are not requests and are not counted; a page with nothing new should send none
+(the target: at most 0.1/s).
 
 .venv/bin/python -m bench.idle [settle seconds] [window seconds]
 
@@ -27,6 +28,11 @@ def demo_pages(url: str) -> list[str]:
     with urllib.request.urlopen(url + "/", timeout=10) as response:
         html = response.read().decode()
     return list(dict.fromkeys(re.findall(r'href="(/demos/[a-z0-9-]+/)"', html)))
+
+
+def talk_pages(url: str) -> list[str]:
+    """Every page of the talk: the index, the curtain and the demos'."""
+    return ["/", "/curtain/", *demo_pages(url)]
 
 
 class IdlePages:
@@ -82,7 +88,7 @@ def idle_requests(browser, url: str, paths: list[str], size: dict, settle_s: flo
 
 
 def measure(app, settle_s: float = 5, window_s: float = 20) -> dict:
-    paths = demo_pages(app.url)
+    paths = talk_pages(app.url)
     results = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
