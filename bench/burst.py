@@ -1,6 +1,13 @@
 """ "Everyone, tap now": a room of phones each writes once, all within a couple of seconds.
 
 .venv/bin/python -m bench.burst [--writes 500] [--spread 2] [--path /demos/push/]   (WEB_PROCESSES: 2, as make demo)
+.venv/bin/python -m bench.burst --buy [--writes 500] [--spread 2]
+
+--buy: "everyone, tap Buy now" on the conflicts demo, after a restock of its hoodies: each phone
+buys one, in both shops at once (the naive shop checks its lagging replica, the trick decides in
+the append). The trick sells exactly its stock: 202 for those phones, 409 "sold out" for the
+rest; every phone that heard 202 has its purchase in the log once, and no phone that heard 409 has
+one.
 
 Each phone is a session of its own: it GETs the page first (its cookie and CSRF token, as a
 phone would), then all the writes go out spread over `--spread` seconds. A write answered 429
@@ -10,6 +17,7 @@ lost and doubled writes, counted in the event log and on every replica once they
 """
 
 import argparse
+import json
 import os
 import random
 import re
@@ -39,12 +47,22 @@ def reason(body: str) -> str:
     return " ".join(match.group(1).split()) if match else ""
 
 
-def burst(app, writes: int, spread_s: float, page: str, phones: int = 0) -> dict:
-    """`writes` writes from `phones` sessions (default: one each), spread over `spread_s`."""
+BUY_PAGE, BUY = "/demos/conflicts/", "/demos/conflicts/buy/"
+
+
+def trick_told(body: str) -> str:
+    """What the trick shop told the buyer (conflicts/_told.html); else the form's alert (a 429's)."""
+    match = re.search(r'id="told-buy-trick".*?<li[^>]*><strong>.*?</strong>:(.*?)</li>', body, re.S)
+    return " ".join(match.group(1).split()) if match else reason(body)
+
+
+def burst(app, writes: int, spread_s: float, page: str, phones: int = 0, path: str = "", why=reason) -> dict:
+    """`writes` writes from `phones` sessions (default: one each), spread over `spread_s`, to
+    `path` (default: the page's write endpoint)."""
     phones = [Phone(app.url) for _ in range(phones or writes)]
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(lambda phone: phone.get(page), phones))
-    path = page + "write/"
+    path = path or page + "write/"
     run = uuid.uuid4().hex[:6]
     first: list[tuple[int | str, float, str]] = []
     final: dict[str, int | str] = {}
@@ -63,7 +81,7 @@ def burst(app, writes: int, spread_s: float, page: str, phones: int = 0) -> dict
             took = time.monotonic() - sent
             with lock:
                 if tries == 0:
-                    first.append((status, took * 1000, reason(body) if status != 202 else ""))
+                    first.append((status, took * 1000, why(body) if status != 202 else ""))
                 if status == 202:
                     accepted_at.append(time.monotonic())
             tries += 1
@@ -83,6 +101,7 @@ def burst(app, writes: int, spread_s: float, page: str, phones: int = 0) -> dict
         "final": Counter(final.values()),
         "accepted_keys": accepted,
         "all_keys": list(final),
+        "statuses": list(final.values()),
         "accepted_per_s": len(accepted_at) / max(last - start, 1e-9),
         "last_accept": last,
         "accept_s": last - start,
@@ -117,6 +136,41 @@ def settle(app, r: dict, timeout_s: float = 60) -> dict:
     }
 
 
+def settle_buys(app, r: dict, stock: int) -> dict:
+    """The trick shop's purchases of this burst (key "<phone's key>-t0", conflicts/oversell.py):
+    one in the log for each phone told 202, none for a phone told anything else, at most `stock`."""
+    told = {key: status for key, status in zip(r["all_keys"], r["statuses"], strict=True)}
+    keys = [f"{key}-t0" for key in told]
+    marks = ",".join("?" * len(keys))
+    rows = app.query(f"SELECT key, count(*) FROM store_event WHERE key IN ({marks}) GROUP BY key", tuple(keys))  # noqa: S608
+    bought = {key.removesuffix("-t0"): n for key, n in rows}
+    return {
+        "sold": sum(bought.values()),
+        "stock": stock,
+        "lost": sum(1 for key, status in told.items() if status == 202 and key not in bought),
+        "sold_without_202": sum(1 for key in bought if told[key] != 202),
+        "doubled": sum(n - 1 for n in bought.values()),
+    }
+
+
+def report_buys(r: dict, s: dict) -> str:
+    statuses = Counter(status for status, _, _ in r["first"])
+    times = [ms for _, ms, _ in r["first"]]
+    reasons = Counter(f"{status} {why}" for status, _, why in r["first"] if status != 202 and why)
+    lines = [
+        f"{r['writes']} phones each tap Buy once, sent over {r['spread_s']:.0f} s, {s['stock']} hoodies: first answers "
+        + ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items(), key=str)),
+        f"  answer time p50 {percentile(times, 50):.0f} ms · p95 {percentile(times, 95):.0f} ms"
+        f" · max {max(times, default=0):.0f} ms",
+        "  after retrying 429s as the page does: "
+        + ", ".join(f"{status}: {n}" for status, n in sorted(r["final"].items(), key=str)),
+        f"  the trick sold {s['sold']} of {s['stock']}; told 202 but not in the log {s['lost']}, "
+        f"in the log but not told 202 {s['sold_without_202']}, doubled {s['doubled']}",
+    ]
+    lines += [f"  {n} x {why}" for why, n in reasons.most_common(5)]
+    return "\n".join(lines)
+
+
 def report(r: dict, s: dict) -> str:
     statuses = Counter(status for status, _, _ in r["first"])
     times = [ms for _, ms, _ in r["first"]]
@@ -142,11 +196,27 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=500)
     parser.add_argument("--spread", type=float, default=2.0)
     parser.add_argument("--path", default="/demos/push/")
+    parser.add_argument("--buy", action="store_true", help="the conflicts demo's Buy, after a restock")
     args = parser.parse_args()
     with running_app(WEB_PROCESSES=os.environ.get("WEB_PROCESSES") or "2") as app:  # as make demo runs it
         app.lag(delay_ms=0, jitter_ms=0, failure_rate=0, replica_lag="slow=0")
-        r = burst(app, args.writes, args.spread, args.path)
-        print(report(r, settle(app, r)))
+        if args.buy:
+            stock = restock(app)
+            r = burst(app, args.writes, args.spread, BUY_PAGE, path=BUY, why=trick_told)
+            print(report_buys(r, settle_buys(app, r, stock)))
+        else:
+            r = burst(app, args.writes, args.spread, args.path)
+            print(report(r, settle(app, r)))
+
+
+def restock(app) -> int:
+    """The presenter's Restock on the conflicts demo; its stock."""
+    presenter = Phone(app.url)
+    presenter.get(BUY_PAGE)
+    status, _, body = presenter.post(BUY_PAGE + "restock/", {})
+    assert status == 202, (status, body)
+    (payload,) = app.query("SELECT payload FROM store_event WHERE kind = 'stock.restocked' ORDER BY id DESC LIMIT 1")[0]
+    return json.loads(payload)["stock"]
 
 
 if __name__ == "__main__":

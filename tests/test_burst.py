@@ -38,3 +38,23 @@ def test_a_burst_of_two_hundred_writes_from_a_hundred_sessions_is_answered_and_a
         ids,
     )[0]
     assert rows == distinct == replicas * len(ids) == fresh.query(applies)[0][0] - before
+
+
+def test_everyone_tapping_buy_at_once_gets_the_stock_sold_exactly_and_everyone_else_told_sold_out(fresh):
+    """The conflicts demo's Buy, a hundred phones at once after a restock: the trick sells exactly
+    its stock, and each phone hears what became of its purchase (202 it's yours, 409 sold out)."""
+    from bench.burst import BUY, BUY_PAGE, restock, settle_buys, trick_told
+
+    stock = restock(fresh)
+    r = burst(fresh, writes=100, spread_s=0.5, page=BUY_PAGE, path=BUY, why=trick_told)
+    first = Counter(status for status, _, _ in r["first"])
+    assert set(first) <= {202, 409, 429}, first
+    assert {why for status, _, why in r["first"] if status == 409} == {"sold out"}
+    assert r["final"] == {202: stock, 409: 100 - stock}, r["final"]
+    assert settle_buys(fresh, r, stock) == {
+        "sold": stock,
+        "stock": stock,
+        "lost": 0,
+        "sold_without_202": 0,
+        "doubled": 0,
+    }
