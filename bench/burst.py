@@ -153,42 +153,44 @@ def settle_buys(app, r: dict, stock: int) -> dict:
     }
 
 
-def report_buys(r: dict, s: dict) -> str:
+def answers(r: dict, head: str, after_retries: str, settled: str) -> str:
+    """The report's lines: the first answers by status, their times, what the retries came to,
+    what settled, and the commonest reasons for a refusal."""
     statuses = Counter(status for status, _, _ in r["first"])
     times = [ms for _, ms, _ in r["first"]]
     reasons = Counter(f"{status} {why}" for status, _, why in r["first"] if status != 202 and why)
     lines = [
-        f"{r['writes']} phones each tap Buy once, sent over {r['spread_s']:.0f} s, {s['stock']} hoodies: first answers "
-        + ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items(), key=str)),
-        f"  answer time p50 {percentile(times, 50):.0f} ms · p95 {percentile(times, 95):.0f} ms"
-        f" · max {max(times, default=0):.0f} ms",
-        "  after retrying 429s as the page does: "
-        + ", ".join(f"{status}: {n}" for status, n in sorted(r["final"].items(), key=str)),
-        f"  the trick sold {s['sold']} of {s['stock']}; told 202 but not in the log {s['lost']}, "
-        f"in the log but not told 202 {s['sold_without_202']}, doubled {s['doubled']}",
-    ]
-    lines += [f"  {n} x {why}" for why, n in reasons.most_common(5)]
-    return "\n".join(lines)
-
-
-def report(r: dict, s: dict) -> str:
-    statuses = Counter(status for status, _, _ in r["first"])
-    times = [ms for _, ms, _ in r["first"]]
-    reasons = Counter(f"{status} {why}" for status, _, why in r["first"] if status != 202 and why)
-    lines = [
-        f"{r['writes']} phones, one write each, sent over {r['spread_s']:.0f} s: first answers "
-        + ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items(), key=str)),
+        f"{head}: first answers " + ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items(), key=str)),
         f"  answer time p50 {percentile(times, 50):.0f} ms · p95 {percentile(times, 95):.0f} ms"
         f" · max {max(times, default=0):.0f} ms",
         "  after retrying 429s as the page does: "
         + ", ".join(f"{status}: {n}" for status, n in sorted(r["final"].items(), key=str))
-        + f"; {len(r['accepted_keys'])} accepted in {r['accept_s']:.1f} s ({r['accepted_per_s']:.0f} accepted/s)",
-        f"  lost {s['lost']}, in the log but never answered 202 {s['in_log_not_accepted']}, doubled {s['doubled']}; "
-        f"{s['settled']} of {s['deliveries']} deliveries settled, "
-        f"the last {s['settled_after_s']:.1f} s after the last 202",
+        + after_retries,
+        f"  {settled}",
     ]
     lines += [f"  {n} x {why}" for why, n in reasons.most_common(5)]
     return "\n".join(lines)
+
+
+def report_buys(r: dict, s: dict) -> str:
+    return answers(
+        r,
+        f"{r['writes']} phones each tap Buy once, sent over {r['spread_s']:.0f} s, {s['stock']} hoodies",
+        "",
+        f"the trick sold {s['sold']} of {s['stock']}; told 202 but not in the log {s['lost']}, "
+        f"in the log but not told 202 {s['sold_without_202']}, doubled {s['doubled']}",
+    )
+
+
+def report(r: dict, s: dict) -> str:
+    return answers(
+        r,
+        f"{r['writes']} phones, one write each, sent over {r['spread_s']:.0f} s",
+        f"; {len(r['accepted_keys'])} accepted in {r['accept_s']:.1f} s ({r['accepted_per_s']:.0f} accepted/s)",
+        f"lost {s['lost']}, in the log but never answered 202 {s['in_log_not_accepted']}, doubled {s['doubled']}; "
+        f"{s['settled']} of {s['deliveries']} deliveries settled, "
+        f"the last {s['settled_after_s']:.1f} s after the last 202",
+    )
 
 
 def main() -> None:
