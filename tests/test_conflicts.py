@@ -1,7 +1,10 @@
 """The conflicts demo's store half: guarded appends under real concurrent threads, the naive
 shop's oversell, lost updates and the version check."""
 
+import threading
+
 import pytest
+from django.db import transaction
 
 from demos.catalog.conflicts import demo, lost_update, oversell
 from demos.catalog.conflicts.base import REPLICA, SLUG, Told
@@ -9,6 +12,8 @@ from demos.concurrent import at_once
 from store import data, guard, projector
 from store.models import Event
 from tests import factories
+from tests.conftest import wait_until
+from tests.helpers import thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BUYERS = ["Ada", "Grace", "Linus", "Barbara", "Ken", "Edsger", "Tony", "Niklaus"]
@@ -60,6 +65,31 @@ def test_a_retry_of_an_accepted_purchase_is_the_same_purchase_even_when_sold_out
     again = oversell.buy_trick("Ada", keys[0])
     assert again.ok and again.position == first[0].position
     assert not oversell.buy_trick("Ada", factories.key()).ok
+
+
+def test_once_sold_out_a_buyer_is_told_so_without_waiting_for_the_lock_a_purchase_needs():
+    """Everyone tapping Buy after the last hoodie: each is told "sold out" from one read of the
+    log, while a guarded append (another purchase, a restock) holds the stock's lock."""
+    assert all(oversell.buy_trick(name, factories.key()).ok for name in BUYERS[: oversell.STOCK])
+    held, release, told = threading.Event(), threading.Event(), []
+
+    def holder():
+        with transaction.atomic():
+            guard.lock(f"{SLUG}:stock")  # and on SQLite the write lock, taken by BEGIN IMMEDIATE
+            held.set()
+            release.wait(20)
+
+    holding = thread(holder, bound_s=0)
+    try:
+        assert held.wait(10)
+        buyer = thread(lambda: told.append(oversell.buy_trick("Late", factories.key())), bound_s=0)
+        wait_until(lambda: told, 10, what="the late buyer told while the lock is held")
+        assert (told[0].ok, told[0].message) == (False, "sold out")
+    finally:
+        release.set()
+        holding.join(20)
+    buyer.join(20)
+    assert Event.objects.filter(kind=oversell.PURCHASE, payload__shop="trick").count() == oversell.STOCK
 
 
 def test_guarded_append_writes_nothing_when_the_decision_refuses():

@@ -5,7 +5,8 @@ appends it (store/guard.py), so the extra buyers hear "sold out" at once."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from demos.concurrent import at_once
 from demos.reads import Item
@@ -121,8 +122,37 @@ def buy_naive(buyer: str, key: str, session_key: str = "") -> Told:
     return Told("naive", buyer, True, "it’s yours!", event.pk)
 
 
+def sold_out_already(pane: str, key: str) -> bool:
+    """Whether the log, as one statement reads it (one snapshot), has the latest restock sold out
+    in `pane` and no purchase under `key`.
+
+    Then saying "sold out" needs no lock: it was true at that moment, inside the buyer's request,
+    and a refusal writes nothing. Only a purchase that may succeed waits its turn for the append
+    (buy_trick), so when "everyone, tap Buy now" meets three hoodies, the other hundreds are told
+    at once instead of queueing for the write lock one by one."""
+    sold = (
+        Event.objects.filter(stream=SLUG, kind=PURCHASE, payload__shop=pane, id__gt=OuterRef("pk"))
+        .exclude(verdict="rejected")
+        .order_by()
+        .values("stream")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    latest = Event.objects.filter(stream=SLUG, kind=RESTOCK).order_by("-id").values("pk")[:1]
+    row = (
+        Event.objects.filter(pk=Subquery(latest))
+        .annotate(sold=Coalesce(Subquery(sold), 0), mine=Exists(Event.objects.filter(key=key)))
+        .values("sold", "payload", "mine")
+        .first()
+    )
+    return row is not None and not row["mine"] and row["sold"] >= row["payload"]["stock"]
+
+
 def buy_trick(buyer: str, key: str, session_key: str = "") -> Told:
-    """Decide against the log in the transaction that appends: sold never exceeds stock."""
+    """Decide against the log in the transaction that appends: sold never exceeds stock. A buyer
+    who comes when the log already says sold out is told so from that one read."""
+    if sold_out_already("trick", key):
+        return Told("trick", buyer, False, "sold out")
 
     def decide() -> None:
         restock = restock_in_log()
