@@ -30,7 +30,18 @@ from .lost_update import (
     note,
     race_editors,
 )
-from .oversell import BUYER_NAMES, MAX_BUYERS, PRODUCT, RESTOCK, STOCK, buy_trick, race_buyers, restock, shop
+from .oversell import (
+    BUYER_NAMES,
+    MAX_BUYERS,
+    PRODUCT,
+    RESTOCK,
+    STOCK,
+    buy_trick,
+    race_buyers,
+    restock,
+    shop,
+    sold_out_already,
+)
 
 TEMPLATE = "demos/conflicts.html"
 SCRIPT = "showcase/tricks/conflicts.js"
@@ -209,7 +220,12 @@ DEMO = registry.register(
                 'Trick: the log decides in the append ("sold out" at once); two editors get a 409 and a merge choice.',
             ),
         ),
-        snippets=lambda: [code.python(buy_trick), code.python(guard.append_if), code.python(edit_trick)],
+        snippets=lambda: [
+            code.python(buy_trick),
+            code.python(sold_out_already),
+            code.python(guard.append_if),
+            code.python(edit_trick),
+        ],
         script=SCRIPT,
         rehearsal=checks.conflicts,
         # A pane lists this sale's orders first (earlier sales folded), then the note's edits.
