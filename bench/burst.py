@@ -101,7 +101,7 @@ def burst(app, writes: int, spread_s: float, page: str, phones: int = 0, path: s
         "final": Counter(final.values()),
         "accepted_keys": accepted,
         "all_keys": list(final),
-        "statuses": list(final.values()),
+        "final_by_key": dict(final),
         "accepted_per_s": len(accepted_at) / max(last - start, 1e-9),
         "last_accept": last,
         "accept_s": last - start,
@@ -139,7 +139,7 @@ def settle(app, r: dict, timeout_s: float = 60) -> dict:
 def settle_buys(app, r: dict, stock: int) -> dict:
     """The trick shop's purchases of this burst (key "<phone's key>-t0", conflicts/oversell.py):
     one in the log for each phone told 202, none for a phone told anything else, at most `stock`."""
-    told = {key: status for key, status in zip(r["all_keys"], r["statuses"], strict=True)}
+    told = r["final_by_key"]
     keys = [f"{key}-t0" for key in told]
     marks = ",".join("?" * len(keys))
     rows = app.query(f"SELECT key, count(*) FROM store_event WHERE key IN ({marks}) GROUP BY key", tuple(keys))  # noqa: S608

@@ -52,17 +52,23 @@ class Shop:
         return max(0, self.sold - self.stock)
 
 
+def restocks():
+    """The log's restocks, the latest first."""
+    return Event.objects.filter(stream=SLUG, kind=RESTOCK).order_by("-id")
+
+
 def restock_in_log() -> Event | None:
-    return Event.objects.filter(stream=SLUG, kind=RESTOCK).order_by("-id").first()
+    return restocks().first()
+
+
+def purchases(pane: str):
+    """The purchases in `pane` that count against the stock: pending ones too, they are reservations."""
+    return Event.objects.filter(stream=SLUG, kind=PURCHASE, payload__shop=pane).exclude(verdict="rejected")
 
 
 def sold_in_log(pane: str, since: Event) -> int:
-    """Purchases the log holds since the restock: pending ones count, they are reservations."""
-    return (
-        Event.objects.filter(stream=SLUG, kind=PURCHASE, payload__shop=pane, id__gt=since.pk)
-        .exclude(verdict="rejected")
-        .count()
-    )
+    """Purchases the log holds since the restock."""
+    return purchases(pane).filter(id__gt=since.pk).count()
 
 
 def applied(kind: str):
@@ -130,17 +136,10 @@ def sold_out_already(pane: str, key: str) -> bool:
     and a refusal writes nothing. Only a purchase that may succeed waits its turn for the append
     (buy_trick), so when "everyone, tap Buy now" meets three hoodies, the other hundreds are told
     at once instead of queueing for the write lock one by one."""
-    sold = (
-        Event.objects.filter(stream=SLUG, kind=PURCHASE, payload__shop=pane, id__gt=OuterRef("pk"))
-        .exclude(verdict="rejected")
-        .order_by()
-        .values("stream")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    latest = Event.objects.filter(stream=SLUG, kind=RESTOCK).order_by("-id").values("pk")[:1]
+    # sold_in_log and restock_in_log, as subqueries of one statement.
+    sold = purchases(pane).filter(id__gt=OuterRef("pk")).order_by().values("stream").annotate(n=Count("pk")).values("n")
     row = (
-        Event.objects.filter(pk=Subquery(latest))
+        Event.objects.filter(pk=Subquery(restocks().values("pk")[:1]))
         .annotate(sold=Coalesce(Subquery(sold), 0), mine=Exists(Event.objects.filter(key=key)))
         .values("sold", "payload", "mine")
         .first()
