@@ -119,14 +119,17 @@ class Room:
         slug = path.strip("/").split("/")[-1] or "index"
         self.stats.reset()
         ticks0, cpu0, t0 = cpu_ticks(self.server_pids()), own_cpu(), time.monotonic()
+        moves = self.presenter.page is None or self.presenter.page.path != path
         await self.presenter.open(path)
         announced = time.time()
         await self.presenter.post("/follow/lead/", {"path": path})
         deadline = time.monotonic() + FOLLOW_GIVE_UP_S
         while time.monotonic() < deadline and any(p.arrived_at(path) is None for p in self.phones):
             await asyncio.sleep(0.05)
-        # A phone already there (the first demo: it joined there) did not follow anything.
+        # The first demo: the room joined there, and the projector does not move. A phone that
+        # arrives after the announcement is still joining (`fill` gave up on it), not following.
         follow = [p.arrived_at(path) - announced for p in self.phones if (p.arrived_at(path) or 0) > announced]
+        follow = follow if moves else []
         lost = sum(1 for p in self.phones if p.arrived_at(path) is None)
         feedback, answered, keys = await self.scenario(None if follow_only else demo)
         seconds = time.monotonic() - t0
@@ -434,7 +437,11 @@ async def run(
         await room.presenter.post("/follow/lead/", {"path": first})
         t0, cpu0 = time.monotonic(), own_cpu()
         await room.fill()
-        print(f"{size} phones joined in {time.monotonic() - t0:.1f} s (simulator CPU {own_cpu() - cpu0:.1f} s)")
+        late = sum(1 for p in room.phones if p.page is None or p.page.path != first)
+        print(
+            f"{size} phones joined in {time.monotonic() - t0:.1f} s (simulator CPU {own_cpu() - cpu0:.1f} s)"
+            + (f", {late} not there yet" if late else "")
+        )
         for path, demo in [] if storm_only else talk():
             r = await room.demo(path, demo, follow_only)
             rows.append(r)

@@ -132,7 +132,7 @@ class Client:
         self.flush_queued = False
         self.moving: asyncio.TimerHandle | None = None
         self.going: str | None = None  # follow.js: the path on its way to
-        self.pushed_page: tuple[str, str] | None = None  # the last page pushed: (path, html)
+        self.pushed_page: tuple[str, str, dict] | None = None  # the last page pushed: (path, html, drawn)
         self.polls: list[asyncio.Task] = []
         self.loads = 0  # pages loaded (a swap is not one): a socket lives as long as its page load
         self.closing = False
@@ -274,7 +274,7 @@ class Client:
         if page.ws_path:
             self.tasks.append(asyncio.create_task(self.socket()))
 
-    def swap(self, path: str, body: str) -> None:
+    def swap(self, path: str, body: str, drawn: dict) -> None:
         """follow.js swap(): the pushed page shown on the same socket, which moves to its groups."""
         page = parse(path, body.replace(TOKEN_MARK, self.page.csrf), self.wide)
         for task in self.polls:
@@ -285,7 +285,7 @@ class Client:
         self.polls = [asyncio.create_task(self.poll(url, every)) for url, every in page.polls]
         if self.ws is not None:
             groups = parse_qs(urlsplit(page.ws_path).query).get("g", [])
-            self.send_soon(json.dumps({"groups": groups}))
+            self.send_soon(json.dumps({"groups": groups, "drawn": drawn}))
 
     def send_soon(self, frame: str) -> None:
         async def send(ws) -> None:
@@ -353,8 +353,9 @@ class Client:
         now = time.time()
         self.stats.bytes += len(message)
         if message.startswith(PAGE_FRAME):
-            path, _, body = message[len(PAGE_FRAME) :].partition("-->")
-            self.pushed_page = (path, body)
+            head, _, body = message[len(PAGE_FRAME) :].partition("-->")
+            path, _, drawn = head.partition(" ")  # the groups' counts it was rendered at (push/sent.py)
+            self.pushed_page = (path, body, json.loads(drawn) if drawn else {})
             return
         for key in ITEM.findall(message):
             if key not in self.seen_items:
@@ -376,13 +377,13 @@ class Client:
             pause = SWAP_JITTER_S if self.swappable(path) else FOLLOW_JITTER_S
             self.moving = loop.call_later(random.random() * pause, self.move, path)
 
-    def swappable(self, path: str) -> str | None:
-        return self.pushed_page[1] if self.pushed_page and self.pushed_page[0] == path else None
+    def swappable(self, path: str) -> tuple[str, str, dict] | None:
+        return self.pushed_page if self.pushed_page and self.pushed_page[0] == path else None
 
     def move(self, path: str) -> None:
         """follow.js: the pushed page if it came (even during the pause), else a page load."""
-        if body := self.swappable(path):
-            self.swap(path, body)
+        if pushed := self.swappable(path):
+            self.swap(path, pushed[1], pushed[2])
         else:
             self.go(path)
 

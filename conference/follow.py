@@ -40,7 +40,8 @@ def lead(request):
     path = request.POST.get("path", "")
     if path in walk() and follow.moves(path):
         # Rendered once for the whole room, and pushed with the news (push/follow.py).
-        follow.lead(path, page_cache.for_followers(request, path))
+        pushed = page_cache.for_followers(request, path)
+        follow.lead(path, *(pushed or ()))
     return HttpResponse(status=204)
 
 

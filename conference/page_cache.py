@@ -26,6 +26,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
@@ -34,7 +35,9 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 
+from push import sent
 from push.follow import WRITERS, WRITERS_TTL_S, mark, marks, shared_pages
+from push.regions import known_groups
 from showcase.redis_client import redis_client
 from store.log import session_ref
 
@@ -47,6 +50,7 @@ TTL_S = 1.0
 STALE_S = 3.0
 RENDER_WAIT_S = 5.0
 QUIET_POSTS = ("/seen/",)  # posts that write nothing a page shows
+FOR_THE_ROOM = "shellgame.for_the_room"  # the request of `for_followers`: rendered now, never from the cache
 TOKEN = re.compile(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'')
 KEY = re.compile(r'(name="key" value=")([0-9a-f]{32})(")')
 
@@ -125,6 +129,8 @@ class FollowerPageCache:
         """What the page depends on besides its token and keys, or None: render it for this request alone."""
         if request.path not in shared_pages() or request.GET or request.headers.get("HX-Request"):
             return None
+        if request.META.get(FOR_THE_ROOM):
+            return None
         if request.user.is_authenticated or request.session.get(follow.SESSION_KEY) is not True:
             return None
         own = marks(session_ref(request.session.session_key), request.path)
@@ -163,13 +169,22 @@ def _handler() -> BaseHandler:
     return handler
 
 
-def for_followers(request: HttpRequest, path: str) -> str | None:
-    """The page `path` as every following phone that wrote nothing is shown it, TOKEN_MARK in
-    place of its CSRF token; rendered once when the projector moves there (push/follow.py pushes
-    it), through the whole chain for a session made for the purpose and deleted after. None for
-    a page that is not the talk's (push/follow.py `shared_pages`)."""
+class ForTheRoom(NamedTuple):
+    page: str  # TOKEN_MARK in place of its CSRF token
+    drawn: dict[str, str]  # every group's count, read before it was rendered (push/sent.py)
+
+
+def for_followers(request: HttpRequest, path: str) -> ForTheRoom | None:
+    """The page `path` as every following phone that wrote nothing is shown it; rendered once
+    when the projector moves there (push/follow.py pushes it), through the whole chain (never
+    from this cache: it must be as new as its counts) for a session made for the purpose and
+    deleted after. None for a page that is not the talk's (push/follow.py `shared_pages`)."""
     if path not in shared_pages():
         return None
+    try:
+        drawn = sent.now(known_groups())
+    except Exception:  # noqa: BLE001 - Redis away: the phones start each group with its snapshot
+        drawn = {}
     session = SessionStore()
     session[follow.SESSION_KEY] = True
     session.create()
@@ -187,13 +202,14 @@ def for_followers(request: HttpRequest, path: str) -> str | None:
             "REMOTE_ADDR": request.META.get("REMOTE_ADDR", "127.0.0.1"),
             "wsgi.input": io.BytesIO(),
             "wsgi.url_scheme": request.scheme,
+            FOR_THE_ROOM: True,
         }
         response = _handler().get_response(WSGIRequest(environ))
     finally:
         session.delete()
-    if response.status_code != 200 or response.streaming:
+    if response.status_code != 200 or response.streaming or (page := _marked(response)) is None:
         return None
-    return _marked(response)
+    return ForTheRoom(page, drawn)
 
 
 def _marked(response: HttpResponse) -> str | None:

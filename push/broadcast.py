@@ -39,7 +39,7 @@ def settled(replica: str, deliveries: list[Delivery], **kwargs) -> None:
         stream = delivery.event.stream
         if regions.stream_replica(stream) == replica:
             if regions.live_list(stream):
-                send(stream_group(stream), regions.live_item(stream, delivery))
+                send(stream_group(stream), regions.live_item(stream, delivery), counted=False)
                 pushed.append(delivery.pk)
             else:
                 whole_lists.add(stream)
@@ -84,7 +84,7 @@ def progressed(process, **kwargs) -> None:
 def judged(slug: str, **kwargs) -> None:
     """The history checker judged a run of `slug`: its panes' verdicts, and the curtain's list."""
     send(stream_group(slug), verdicts.fragment(slug))
-    send(CURTAIN, fragments.curtain_verdicts(oob=True))
+    send(CURTAIN, fragments.curtain_verdicts(oob=True), counted=False)  # not in the curtain's snapshot
 
 
 def everything_changed(**kwargs) -> None:

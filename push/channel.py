@@ -13,6 +13,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from channels.layers import get_channel_layer
 
+from . import sent
+
 SEND_TIMEOUT_S = 10
 
 
@@ -46,9 +48,13 @@ def _publisher() -> _Loop:
         return _loop
 
 
-def send(group: str, html: str, kind: str = "html.fragment", hold: bool = False) -> None:
+def send(group: str, html: str, kind: str = "html.fragment", hold: bool = False, counted: bool = True) -> None:
     """`hold`: the group's fragments after this message wait until a socket's consumer has
-    handled it (push/fanout.py)."""
+    handled it (push/fanout.py). `counted`: whether it changes what a moved socket's snapshot may
+    skip (push/sent.py); not a patched region's numbered drawing, which the snapshot always
+    holds whole (push/patch.py), nor a region the snapshot does not hold."""
+    if counted:
+        sent.advance(group)  # before the send: a socket that reads the count after it joined misses nothing uncounted
     message = {"type": kind, "html": html}
     if hold:
         message["hold"] = True

@@ -18,7 +18,7 @@ from kombu.exceptions import KombuError
 from showcase.redis_client import redis_client
 from store import trace
 
-from . import regions, watchers
+from . import regions, sent, watchers
 from .channel import send
 from .regions import Region
 
@@ -53,6 +53,10 @@ def changed(*changed_regions: Region, here: bool = False) -> None:
     here=True draws a leading redraw in this process (the worker, which already has the data
     at hand); otherwise a task does, so a web request never waits for a render.
     """
+    # Counted whether drawn now, later or never (push/sent.py): a socket moving to one of these
+    # groups after this reads another count and gets their snapshot. Patched regions are not: a
+    # moved socket gets them whole, numbered, in any case.
+    sent.advance(*sorted({r.group for r in changed_regions if not (r.patched or r.live)}))
     # Nobody has the others open; whoever opens one next starts with a snapshot.
     seen = watchers.watched(sorted({region.group for region in changed_regions}))
     for region in changed_regions:
@@ -88,7 +92,7 @@ def draw(region: Region) -> None:
         regions.draw_patch(region)
         return
     if region.live:  # whole, numbered as its items are
-        send(region.group, regions.live_snapshot(region.arg))
+        send(region.group, regions.live_snapshot(region.arg), counted=False)
         return
     rendered_at = timezone.now()
     if html := region.render():

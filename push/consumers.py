@@ -1,5 +1,4 @@
 import asyncio
-import itertools
 import logging
 import random
 import time
@@ -57,16 +56,21 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # A session's own group has no snapshot: what it shows is on the page already.
         return [g for g in groups if g in regions.known_groups()]
 
-    async def _snapshots(self, groups: list[str], joined_at: float) -> None:
-        drawn = await asyncio.gather(*(snapshots.shared.of(g, joined_at) for g in groups))
-        for message in itertools.chain.from_iterable(drawn):
-            await self.send(text_data=message)
+    async def _snapshots(self, groups: list[str], joined_at: float, drawn: dict[str, str] | None = None) -> None:
+        """Each group's snapshot, drawn after the socket joined it; `drawn`: the counts of a page
+        swapped in (push/sent.py): of a group that has been sent nothing since, only what the page
+        cannot have (a patched region's numbering)."""
+        drawings = await asyncio.gather(*(snapshots.shared.of(g, joined_at) for g in groups))
+        for group, drawing in zip(groups, drawings, strict=True):
+            for message in drawing.for_page((drawn or {}).get(group)):
+                await self.send(text_data=message)
 
-    async def _move(self, asked: list[str]) -> None:
+    async def _move(self, asked: list[str], drawn: dict[str, str]) -> None:
         """The page swapped in another (a phone following the projector, static/showcase/follow.js):
         the socket leaves the groups only the old page had, joins the new page's, and starts each
-        new one with its snapshot, as a connect does. Until the snapshots are sent, group pushes
-        queue behind them (push/fanout.py), so none is overwritten by an older drawing."""
+        new one with its snapshot, as a connect does, less what the page shows already (`drawn`).
+        Until the snapshots are sent, group pushes queue behind them (push/fanout.py), so none is
+        overwritten by an older drawing."""
         joined = self._groups(asked)
         watching = self._watched(joined)
         gone = [g for g in self.joined if g not in joined]
@@ -80,7 +84,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 *(self.channel_layer.group_add(g, self.channel_name) for g in new),
             )
             self.joined, self.watching = joined, watching
-            await self._snapshots([g for g in new if g in watching], time.monotonic())
+            await self._snapshots([g for g in new if g in watching], time.monotonic(), drawn)
         finally:
             self.holding = False
 
@@ -111,8 +115,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         if keys := seen.keys_in(text_data):
             seen.shared.add(keys)
-        elif (asked := follow.groups_in(text_data)) is not None:
-            await self._move(asked)
+        elif (move := follow.move_in(text_data)) is not None:
+            await self._move(move.groups, move.drawn)
 
     async def dispatch(self, message: dict) -> None:
         # Channels closes stale database connections before every handler: one hop through

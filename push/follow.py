@@ -19,6 +19,7 @@ import json
 import logging
 import time
 from functools import cache
+from typing import NamedTuple
 
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -34,12 +35,12 @@ log = logging.getLogger(__name__)
 
 KEY = "follow:path"
 PAGE = "follow.page"  # the message type of a pushed page: push/consumers.py sends it only to phones it fits
-PAGE_FRAME = "<!--follow-page {path}-->"  # a pushed page's frame: this line, then the whole page
+PAGE_FRAME = "<!--follow-page {path} {drawn}-->"  # a pushed page's frame: this line, then the whole page
 # Who posted, and where (`mark`): their pages, or the one demo page they posted on, are their
 # own (conference/page_cache.py).
 WRITERS = "room:writers"
 WRITERS_TTL_S = 12 * 3600
-MAX_GROUPS_FRAME = 2048  # a page's groups: a dozen names
+MAX_MOVE_FRAME = 8192  # a page's groups, a dozen names, and the counts of every group
 
 
 @cache
@@ -70,7 +71,7 @@ def marks(ref: str, page: str) -> list[str]:
 def page_path(frame: str) -> str:
     """The path of a pushed page, from its frame's first line (PAGE_FRAME)."""
     head = PAGE_FRAME.split("{")[0]
-    return frame[len(head) : frame.find("-->")] if frame.startswith(head) else ""
+    return frame[len(head) : frame.find("-->")].split(" ")[0] if frame.startswith(head) else ""
 
 
 def target() -> str:
@@ -88,13 +89,15 @@ def moves(path: str) -> bool:
     return redis_client().get(KEY) != path.encode()
 
 
-def lead(path: str, page: str | None = None) -> None:
+def lead(path: str, page: str | None = None, drawn: dict[str, str] | None = None) -> None:
     """The projector shows `path` now: tell every following phone, unless it already knew.
 
-    `page`: the page a phone that wrote nothing gets for `path`, pushed before the news."""
+    `page`: the page a phone that wrote nothing gets for `path`, pushed before the news;
+    `drawn`: the groups' counts read before it was rendered (push/sent.py `now`)."""
     if redis_client().getset(KEY, path) != path.encode():
         if page is not None:
-            send(FOLLOW, PAGE_FRAME.format(path=path) + page, kind=PAGE, hold=True)  # its marker must not overtake it
+            frame = PAGE_FRAME.format(path=path, drawn=json.dumps(drawn or {}, separators=(",", ":")))
+            send(FOLLOW, frame + page, kind=PAGE, hold=True)  # its marker must not overtake it
         send(FOLLOW, marker(oob=True))
 
 
@@ -104,9 +107,18 @@ def stop() -> None:
         send(FOLLOW, marker(oob=True))
 
 
-def groups_in(frame: str) -> list[str] | None:
-    """The groups a page swapped in asks its socket for (`{"groups": [...]}`); None for any other frame."""
-    if len(frame) > MAX_GROUPS_FRAME:
+class Move(NamedTuple):
+    """What a page swapped in asks its socket for: its groups, and each group's count when the
+    page was rendered (push/sent.py), as the pushed page's frame gave them."""
+
+    groups: list[str]
+    drawn: dict[str, str]
+
+
+def move_in(frame: str) -> Move | None:
+    """The move a page swapped in asks its socket for (`{"groups": [...], "drawn": {...}}`); None
+    for any other frame. Counts that are not strings are left out: that group starts with its snapshot."""
+    if len(frame) > MAX_MOVE_FRAME:
         return None
     try:
         asked = json.loads(frame)
@@ -115,7 +127,9 @@ def groups_in(frame: str) -> list[str] | None:
     groups = asked.get("groups") if isinstance(asked, dict) else None
     if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
         return None
-    return groups
+    drawn = asked.get("drawn")
+    drawn = {g: c for g, c in drawn.items() if isinstance(c, str)} if isinstance(drawn, dict) else {}
+    return Move(groups, drawn)
 
 
 class Writers:

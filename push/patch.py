@@ -280,9 +280,9 @@ def draw(region: str, group: str, render: Callable[[], str]) -> tuple[Numbered, 
         drawing = {"epoch": seq.epoch, "seq": seq.number, "html": html, **described}
         client.set(_state_key(region), json.dumps(drawing), ex=STATE_TTL_S)
         if state and state.get("epoch") == seq.epoch:
-            send(group, _patch(region, state["seq"], seq, diff(state, html, roots, described)))
+            send(group, _patch(region, state["seq"], seq, diff(state, html, roots, described)), counted=False)
         else:  # nothing to compute a patch from (the first drawing, or Redis lost its data)
-            send(group, whole(region, seq, html))
+            send(group, whole(region, seq, html), counted=False)
         return seq, html
 
 

@@ -15,7 +15,7 @@ from demos.groups import (
     timeline_group,
 )
 
-from . import follow, patch, room
+from . import follow, patch, room, sent
 
 
 def known_groups() -> set[str]:
@@ -166,33 +166,67 @@ def process_update(process) -> str:
     return demo.progressed(process) if demo and demo.progressed else ""
 
 
+@dataclass(frozen=True)
+class Drawing:
+    """Everything a page listening to a group shows live, as it is now (`snapshot`), and the
+    group's count read before it was drawn (push/sent.py). Each part is a message: swapped in by
+    id, or a patched region's numbered drawing, which a page numbers the patches after it from."""
+
+    sent: str
+    parts: tuple[tuple[str, bool], ...]  # (message, numbered)
+
+    @property
+    def messages(self) -> list[str]:
+        return [message for message, _ in self.parts]
+
+    def for_page(self, drawn: str | None) -> list[str]:
+        """What a page needs of it, which was rendered when the group's count was `drawn`: the
+        same count, nothing was sent to the group since, so the page shows what the parts
+        swapped in by id would; the numbered ones it needs still (patch.js numbers from them)."""
+        if drawn is None or drawn != self.sent:
+            return self.messages
+        return [message for message, numbered in self.parts if numbered]
+
+
+def drawing(group: str) -> Drawing:
+    counted = sent.of(group)  # first: whatever is sent after it is in the drawing, or counted after
+    return Drawing(counted, tuple(_parts(group)))
+
+
 def snapshot(group: str) -> list[str]:
     """Everything a page listening to `group` shows live, as it is now, in as many messages as
     it takes (a patched region is a message of its own): the first thing a socket gets on every
     connect, so a page that was offline catches up."""
+    return [message for message, _ in _parts(group)]
+
+
+def _parts(group: str) -> list[tuple[str, bool]]:
     if group == LAG:
-        return [fragments.lag_badge(oob=True)]
+        return [(fragments.lag_badge(oob=True), False)]
     if group == ROOM:
-        return [room.badge(oob=True)]
+        return [(room.badge(oob=True), False)]
     if group == FOLLOW:
-        return [follow.marker(oob=True)]
+        return [(follow.marker(oob=True), False)]
     if group == CURTAIN:
-        return [fragments.curtain_log(oob=True) + fragments.curtain_replicas(oob=True), patch_snapshot(timeline())]
+        return [
+            (fragments.curtain_log(oob=True) + fragments.curtain_replicas(oob=True), False),
+            (patch_snapshot(timeline()), True),
+        ]
     if group.startswith(STREAM_PREFIX):
         stream = group.removeprefix(STREAM_PREFIX)
         # And the panes' verdicts (demos/verdicts.py), swapped in by id.
-        return _stream_snapshot(stream) + ([html] if (html := verdicts.fragment(stream)) else [])
+        return _stream_snapshot(stream) + ([(html, False)] if (html := verdicts.fragment(stream)) else [])
     if group.startswith(TIMELINE_PREFIX):
-        return [patch_snapshot(timeline(group.removeprefix(TIMELINE_PREFIX)))]
+        return [(patch_snapshot(timeline(group.removeprefix(TIMELINE_PREFIX))), True)]
     return []
 
 
-def _stream_snapshot(stream: str) -> list[str]:
+def _stream_snapshot(stream: str) -> list[tuple[str, bool]]:
     if (region := Region("stream", stream)).patched:
-        return [patch_snapshot(region)]
+        return [(patch_snapshot(region), True)]
     if region.live:
-        return [live_snapshot(stream)]
-    return [html] if (html := stream_update(stream)) else []
+        return [(live_snapshot(stream), True)]
+    return [(html, False)] if (html := stream_update(stream)) else []
 
 
 def timeline_regions(streams) -> list[Region]:

@@ -29,11 +29,11 @@ class _Group:
 class Snapshots:
     """One per process (its event loop)."""
 
-    def __init__(self, render=regions.snapshot) -> None:
+    def __init__(self, render=regions.drawing) -> None:
         self.render = database_sync_to_async(render)
         self.groups: dict[str, _Group] = {}
 
-    async def of(self, group: str, joined_at: float) -> list[str]:
+    async def of(self, group: str, joined_at: float) -> regions.Drawing:
         """The snapshot of `group` for a socket that joined it at `joined_at` (time.monotonic())."""
         g = self.groups.setdefault(group, _Group())
         if g.current is not None and g.began >= joined_at:

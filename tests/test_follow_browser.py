@@ -68,6 +68,19 @@ SOCKETS_OPENED = """
 """
 
 
+FRAMES_SEEN = """
+() => {
+  window.__frames = { log: 0, timeline: 0 };
+  document.addEventListener("htmx:wsBeforeMessage", (event) => {
+    const message = String(event.detail.message);
+    if (message.startsWith("<!--follow-page ")) { return; }  // the page itself
+    if (message.includes('id="event-log"')) { window.__frames.log += 1; }
+    if (message.includes('data-patch="timeline:"')) { window.__frames.timeline += 1; }
+  });
+}
+"""
+
+
 def go_on(projector, path: str) -> None:
     """The projector walks to `path` with the arrow keys, as a clicker does."""
     pages = walk()
@@ -152,10 +165,15 @@ def test_the_curtain_and_the_index_come_pushed_too(fresh, staff_page, new_page):
     phone.wait_for_selector("body.is-live")
     phone.evaluate(SOCKETS_OPENED)
 
+    phone.evaluate(FRAMES_SEEN)
     go_on(projector, curtain)
     phone.wait_for_url(f"**{curtain}", timeout=10_000)
     expect(phone.locator("h1")).to_have_text("Behind the curtain")
     assert phone.evaluate("window.__opened") == 0 and phone.evaluate("window.__loaded") is not None
+    # Its socket moved with the page's counts (push/sent.py): nothing was sent to the curtain since
+    # the page was rendered, so it gets the timeline's numbered drawing and not the log again.
+    wait_until(lambda: phone.evaluate("window.__frames.timeline") > 0, what="the curtain's timeline, numbered")
+    assert phone.evaluate("window.__frames.log") == 0
     projector.fill("#write-text", "seen behind the curtain")
     with projector.expect_response(lambda r: r.request.method == "POST" and r.status == 202):
         projector.click("#write-form button[type=submit]")

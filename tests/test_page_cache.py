@@ -185,3 +185,23 @@ def test_a_room_arriving_while_the_page_renders_waits_for_that_one_render(monkey
     second = room(20)
     assert len(renders) == 2
     assert sum("render 2" in a for a in second) >= 1 and all("render" in a for a in second)
+
+
+def test_the_page_pushed_to_the_room_is_rendered_at_the_counts_it_carries():
+    """The page rendered for the room when the projector moves (push/follow.py) carries every
+    group's count read before it was rendered (push/sent.py): so it is rendered then, never
+    taken from the cache, or a moved socket would skip a snapshot the page is older than."""
+    from django.test import RequestFactory
+
+    from demos.groups import CURTAIN, stream_group
+    from push import sent
+
+    request = RequestFactory().post("/follow/lead/")
+    first = page_cache.for_followers(request, PAGE)
+    sent.advance(CURTAIN)
+    second = page_cache.for_followers(request, PAGE)
+    assert AS_OF.search(first.page).group(1) != AS_OF.search(second.page).group(1)  # two renders
+    assert {CURTAIN, stream_group("conflicts")} <= set(first.drawn)
+    assert first.drawn[CURTAIN] != second.drawn[CURTAIN] == sent.of(CURTAIN)
+    assert page_cache.TOKEN_MARK in first.page
+    assert page_cache.for_followers(request, "/control/") is None  # not a page of the talk

@@ -19,7 +19,7 @@ from django.urls import path
 
 from demos import seen
 from demos.groups import session_group
-from push import channel, room, snapshots, tickets, watchers
+from push import channel, room, sent, snapshots, tickets, watchers
 from push.consumers import LiveConsumer
 from showcase.redis_client import async_redis_client, redis_client
 from store import lag, projector, signals
@@ -360,6 +360,45 @@ def test_a_socket_moves_to_the_groups_its_swapped_page_asks_for():
     assert "for-the-new-page" in pushed
 
 
+def test_a_moved_socket_gets_what_its_page_cannot_show_and_no_more():
+    """A swapped-in page says each group's count when it was rendered (push/sent.py). Moving to a
+    group sent nothing since, the socket gets only the patched regions' numbered drawings (the
+    curtain's timeline), not the log and replicas again; moving with a count from before a change
+    (here one nobody watched, so never drawn) it gets the snapshot whole, with the change."""
+    ensure_replicas()
+    factories.write("before the page")
+    redis_client().delete("watch:curtain")
+
+    async def move(comm, drawn) -> list[str]:
+        await comm.send_to(text_data=json.dumps({"groups": ["lag", "curtain"], "drawn": drawn}))
+        frames = [await comm.receive_from(timeout=3)]
+        while not await comm.receive_nothing(timeout=0.5):
+            frames.append(await comm.receive_from())
+        await comm.send_to(text_data=json.dumps({"groups": ["lag"]}))  # and off the curtain again
+        return frames
+
+    async def run():
+        comm = real_socket("g=lag")
+        assert (await comm.connect())[0]
+        await receive_until(comm, "data-lag-badge")
+        assert await comm.receive_nothing(timeout=0.3)
+        page = await sync_to_async(sent.now)(["curtain", "lag"])
+        as_new = await move(comm, page)
+        await sync_to_async(factories.write)("after the page")  # the curtain's log changed: counted
+        behind = await move(comm, page)
+        unknown = await move(comm, {})
+        await comm.disconnect()
+        return as_new, behind, unknown
+
+    as_new, behind, unknown = async_to_sync(run)()
+    assert any('data-patch="timeline:"' in f for f in as_new), [f[:80] for f in as_new]
+    assert not any('id="event-log"' in f for f in as_new), [f[:80] for f in as_new]
+    for frames in (behind, unknown):
+        (log,) = [f for f in frames if 'id="event-log"' in f]
+        assert "before the page" in log and 'id="replica-fast"' in log
+    assert "after the page" in next(f for f in behind if 'id="event-log"' in f)
+
+
 def test_a_pushed_page_reaches_the_phones_that_wrote_nothing_there_before_its_marker():
     """The projector moves on: the page every following phone that wrote nothing on it is shown
     comes first, then the marker. A phone that wrote on that page, or posted off the demos' pages,
@@ -389,7 +428,7 @@ def test_a_pushed_page_reaches_the_phones_that_wrote_nothing_there_before_its_ma
         for comm in sockets:
             assert (await comm.connect())[0]
             await receive_until(comm, 'id="follow-at"')
-        await sync_to_async(follow.lead)("/demos/push/", "<!doctype html><title>the next demo</title>")
+        await sync_to_async(follow.lead)("/demos/push/", "<!doctype html><title>the next demo</title>", {"lag": "1:2"})
         frames = []
         for comm in sockets:
             got = []
@@ -401,7 +440,7 @@ def test_a_pushed_page_reaches_the_phones_that_wrote_nothing_there_before_its_ma
 
     to_quiet, to_elsewhere, to_here, to_anywhere = async_to_sync(run)()
     for shown in (to_quiet, to_elsewhere):
-        assert shown[0] == "<!--follow-page /demos/push/--><!doctype html><title>the next demo</title>"
+        assert shown[0] == '<!--follow-page /demos/push/ {"lag":"1:2"}--><!doctype html><title>the next demo</title>'
         assert 'data-follow-path="/demos/push/"' in shown[1] and len(shown) == 2
     for own in (to_here, to_anywhere):
         assert [f for f in own if "follow-page" in f] == []

@@ -103,7 +103,7 @@ def test_a_phone_on_the_audience_port_follows_the_projector_on_the_stage(app):
         wait_until(lambda: heard(f'data-follow-path="{DEMO}"'), timeout=15, what="the phone told to follow")
     # The page pushed with the news, rendered once for the room on the stage: nothing in it
     # points a phone at the stage.
-    assert any(f.startswith(f"<!--follow-page {DEMO}-->") for f in frames), [f[:80] for f in frames]
+    assert any(f.startswith(f"<!--follow-page {DEMO} ") for f in frames), [f[:80] for f in frames]
     assert not [f for f in frames if f":{app.stack.stage_port}" in f]
     # Announced from the stage, heard on the audience's processes: through Redis, not a process.
     assert "/follow/lead/" in (app.stack.log_dir / "stage.log").read_text(errors="replace")

@@ -232,7 +232,7 @@ def test_redraws_are_coalesced_across_a_burst_of_changes(monkeypatch):
     assert sorted(leading) == regions
     assert sorted(trailing) == ["timeline:", "timeline:optimistic"]
     sent = []
-    monkeypatch.setattr("push.patch.send", lambda group, html: sent.append((group, html)))
+    monkeypatch.setattr("push.patch.send", lambda group, html, **_: sent.append((group, html)))
     coalesce.redraw("timeline:optimistic")  # clears its flag first: the next burst schedules again
     assert sent[0][0] == "timeline.optimistic" and 'id="timeline-optimistic"' in sent[0][1]
     coalesce.changed(Region.parse("timeline:optimistic"))
@@ -253,7 +253,7 @@ def test_a_region_nobody_has_open_is_not_drawn_until_someone_opens_it(monkeypatc
     drawn, sent = [], []
     monkeypatch.setattr(coalesce.redraw, "delay", lambda region: drawn.append(region))
     monkeypatch.setattr(coalesce.redraw, "apply_async", lambda args, countdown: drawn.append(args[0]))
-    monkeypatch.setattr("push.patch.send", lambda group, html: sent.append(group))
+    monkeypatch.setattr("push.patch.send", lambda group, html, **_: sent.append(group))
     coalesce.changed(Region.parse("timeline:pending"))
     coalesce.redraw("timeline:pending")  # one already queued when the last page closed
     assert drawn == [] and sent == []

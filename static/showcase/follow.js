@@ -29,7 +29,13 @@
     if (typeof message !== "string" || message.lastIndexOf(PAGE_FRAME, 0) !== 0) { return; }
     event.preventDefault();  // ours, not htmx's: swapped in when the marker says so
     var end = message.indexOf("-->");
-    pushed = { path: message.slice(PAGE_FRAME.length, end), html: message.slice(end + 3) };
+    var head = message.slice(PAGE_FRAME.length, end), space = head.indexOf(" ");
+    // The path, then the groups' counts the page was rendered at (push/sent.py), for the socket.
+    pushed = {
+      path: space < 0 ? head : head.slice(0, space),
+      drawn: space < 0 ? {} : JSON.parse(head.slice(space + 1)),
+      html: message.slice(end + 3)
+    };
   });
 
   document.addEventListener("htmx:oobAfterSwap", function (event) {
@@ -42,11 +48,11 @@
     going = path;
     if (path && path !== window.location.pathname) {
       document.body.dataset.followGoing = path;  // on its way, after its pause
-      var swappable = function () { return pushed && pushed.path === path ? pushed.html : null; };
+      var swappable = function () { return pushed && pushed.path === path ? pushed : null; };
       // A page that comes during the pause is swapped in all the same.
       moving = setTimeout(function () {
-        var html = swappable();
-        if (!(html && swap(path, html))) { window.location.assign(path); }
+        var page = swappable();
+        if (!(page && swap(path, page.html, page.drawn))) { window.location.assign(path); }
       }, Math.random() * (swappable() ? SWAP_JITTER_MS : JITTER_MS));
     }
   });
@@ -70,7 +76,8 @@
   }
 
   // The pushed page in place of this one, socket kept: its main, title, styles and scripts.
-  function swap(path, html) {
+  // `drawn`: the groups' counts it was rendered at, so the socket sends only what it lacks.
+  function swap(path, html, drawn) {
     var doc = new DOMParser().parseFromString(html.split(TOKEN_MARK).join(page.csrfToken()), "text/html");
     var main = document.querySelector("#live > main"), next = doc.querySelector("#live > main");
     var nextLive = doc.getElementById("live");
@@ -99,7 +106,7 @@
     // The socket's groups are the new page's: asked now, and on any reconnect (app.js).
     var url = nextLive.getAttribute("ws-connect") + "&g=follow" + page.wideGroups(fresh);
     live.setAttribute("ws-connect", url);
-    page.socketSend(JSON.stringify({ groups: groupsOf(url) }));
+    page.socketSend(JSON.stringify({ groups: groupsOf(url), drawn: drawn }));
     run(scripts, fresh);
     return true;
   }
