@@ -53,12 +53,12 @@ def changed(*changed_regions: Region, here: bool = False) -> None:
     here=True draws a leading redraw in this process (the worker, which already has the data
     at hand); otherwise a task does, so a web request never waits for a render.
     """
-    # Counted whether drawn now, later or never (push/sent.py): a socket moving to one of these
-    # groups after this reads another count and gets their snapshot. Patched regions are not: a
-    # moved socket gets them whole, numbered, in any case.
-    sent.advance(*sorted({r.group for r in changed_regions if not (r.patched or r.live)}))
+    # Counted whether drawn now, later or never (push/sent.py), before who watches is read: a
+    # socket moving to one of these groups after this reads another count and gets their snapshot.
+    # Patched regions are not: a moved socket gets them whole, numbered, in any case.
+    counted = sent.advancing(sorted({r.group for r in changed_regions if not (r.patched or r.live)}))
     # Nobody has the others open; whoever opens one next starts with a snapshot.
-    seen = watchers.watched(sorted({region.group for region in changed_regions}))
+    seen = watchers.watched(sorted({region.group for region in changed_regions}), first=counted)
     for region in changed_regions:
         if region.group not in seen:
             continue

@@ -27,16 +27,26 @@ def counted(group: str) -> bool:
 
 
 def advance(*groups: str) -> None:
-    """Before a send to these groups (push/channel.py), or a change that may be drawn later or
-    never (push/coalesce.py): one round trip. Redis's epoch is set with them, if it is missing."""
-    groups = tuple(g for g in groups if counted(g))
-    if not groups:
-        return
-    with redis_client().pipeline(transaction=True) as pipe:
-        pipe.set(EPOCH_KEY, time.time_ns() // 1000, nx=True)
-        for group in groups:
-            pipe.incr(PREFIX + group)
-        pipe.execute()
+    """Before a send to these groups (push/channel.py): one round trip."""
+    if groups := [g for g in groups if counted(g)]:
+        with redis_client().pipeline(transaction=True) as pipe:
+            advancing(groups)(pipe)
+            pipe.execute()
+
+
+def advancing(groups):
+    """The commands that advance `groups`, for a pipeline that runs them before what it reads
+    (push/coalesce.py: a change that may be drawn later or never). Redis's epoch is set with them,
+    if it is missing."""
+
+    def add(pipe):
+        if counted_groups := [g for g in groups if counted(g)]:
+            pipe.set(EPOCH_KEY, time.time_ns() // 1000, nx=True)
+            for group in counted_groups:
+                pipe.incr(PREFIX + group)
+        return pipe
+
+    return add
 
 
 def of(group: str) -> str:

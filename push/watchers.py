@@ -42,13 +42,16 @@ async def leave(groups: list[str], channel_name: str) -> None:
         await pipe.execute()
 
 
-def watched(groups: list[str]) -> set[str]:
-    """Those of `groups` someone may have open; with Redis unreachable, all (draw rather than miss)."""
+def watched(groups: list[str], first=None) -> set[str]:
+    """Those of `groups` someone may have open; with Redis unreachable, all (draw rather than miss).
+
+    `first(pipe)`: commands to run before, in the same round trip (push/sent.py `advance`)."""
     try:
         with redis_client().pipeline(transaction=False) as pipe:
+            ahead = len(first(pipe)) if first else 0
             for group in groups:
                 pipe.zcount(_key(group), time.time() - EXPIRE_S, "+inf")
-            counts = pipe.execute()
+            counts = pipe.execute()[ahead:]
     except (redis.RedisError, OSError):
         return set(groups)
     return {group for group, count in zip(groups, counts, strict=True) if count}

@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db.utils import ConnectionHandler
 
+from tests.conftest import wait_until
+
 
 def wrapper(path):
     """A fresh Django connection to `path`, as a new request's thread gets one."""
@@ -99,3 +101,58 @@ def test_a_connection_inherited_across_a_fork_is_never_handed_out_in_the_child(d
     assert os.read(reader, 16) == b"fresh"
     parent.close()
     assert opened(db_path).connection is raw, "the parent's own connection is still its to reuse"
+
+
+def immediate(path, timeout: float = 20):
+    """A connection whose transactions begin IMMEDIATE, as the app's do (showcase/settings.py)."""
+    options = {"timeout": timeout, "transaction_mode": "IMMEDIATE"}
+    connection = ConnectionHandler({"default": {"ENGINE": "showcase.sqlite", "NAME": str(path), "OPTIONS": options}})[
+        "default"
+    ]
+    connection.ensure_connection()
+    return connection
+
+
+def busy_timeout(connection) -> int:
+    return connection.connection.execute("PRAGMA busy_timeout").fetchone()[0]
+
+
+@off_the_loop
+def test_a_transaction_polls_for_another_writers_lock_and_keeps_its_timeout(db_path):
+    """BEGIN IMMEDIATE that finds the lock taken is tried again after short pauses, not left to
+    SQLite's busy handler (whose sleeps grow to 25 ms within 100 ms): it begins once the lock is
+    let go, with its busy timeout as before. Held past the timeout, it fails as Django reports a
+    locked database (store/busy.py), its timeout restored."""
+    from django.db import OperationalError
+
+    from store.busy import is_busy
+
+    holder = immediate(db_path)
+    holder.connection.execute("PRAGMA journal_mode = WAL")
+    holder.connection.execute("CREATE TABLE t (x)")
+    holder.connection.execute("BEGIN IMMEDIATE")
+    waiter = immediate(db_path)
+    begins = []
+    waiter.connection.set_trace_callback(lambda sql: begins.append(sql) if sql.startswith("BEGIN") else None)
+
+    def let_go():
+        wait_until(lambda: len(begins) >= 3, timeout=5, what="BEGIN tried again while the lock is held")
+        holder.connection.execute("COMMIT")
+
+    with ThreadPoolExecutor(1) as pool:
+        released = pool.submit(let_go)
+        waiter._start_transaction_under_autocommit()
+        released.result()
+    assert waiter.connection.in_transaction
+    waiter.connection.execute("INSERT INTO t VALUES (1)")
+    waiter.connection.execute("COMMIT")
+    assert busy_timeout(waiter) == 20_000
+
+    holder.connection.execute("BEGIN IMMEDIATE")
+    hurried = immediate(db_path, timeout=0.05)
+    with pytest.raises(OperationalError) as refused:
+        hurried._start_transaction_under_autocommit()
+    assert is_busy(refused.value)
+    assert not hurried.connection.in_transaction
+    assert busy_timeout(hurried) == 50
+    holder.connection.execute("COMMIT")
