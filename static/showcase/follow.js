@@ -30,12 +30,11 @@
     event.preventDefault();  // ours, not htmx's: swapped in when the marker says so
     var end = message.indexOf("-->");
     var head = message.slice(PAGE_FRAME.length, end), space = head.indexOf(" ");
-    // The path, then the groups' counts the page was rendered at (push/sent.py), for the socket.
-    pushed = {
-      path: space < 0 ? head : head.slice(0, space),
-      drawn: space < 0 ? {} : JSON.parse(head.slice(space + 1)),
-      html: message.slice(end + 3)
-    };
+    // The path, then the groups' counts the page was rendered at (push/sent.py), for the socket:
+    // without them, it gets every snapshot.
+    var drawn = {};
+    try { drawn = space < 0 ? {} : JSON.parse(head.slice(space + 1)); } catch (e) { drawn = {}; }
+    pushed = { path: space < 0 ? head : head.slice(0, space), drawn: drawn, html: message.slice(end + 3) };
   });
 
   document.addEventListener("htmx:oobAfterSwap", function (event) {
