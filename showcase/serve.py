@@ -26,6 +26,7 @@ POOL_SIZE = "40"
 
 def main() -> int:
     os.environ.setdefault("DATABASE_POOL", POOL_SIZE)
+    os.environ.setdefault("SHOWCASE_WEB_PROCESS", "1")  # its SQLite connections checkpoint nothing
     try:
         import uvloop
     except ImportError:

@@ -145,8 +145,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["ENGINE"] = "showcase.sqlite"  # Django's, with connections kept: showcase/sqlite
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web server read while the worker writes; IMMEDIATE avoids
-        # lock-upgrade deadlocks between the two.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # lock-upgrade deadlocks between the two. A web process (showcase/serve.py says so) leaves
+        # the WAL's checkpoints to the worker (store/tasks.py `sweep`, and its own commits): one runs
+        # in the commit that finds the WAL past 1,000 pages, 10-60 ms of copying and fsync, and
+        # that commit was sometimes a presenter's write.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+        + (" PRAGMA wal_autocheckpoint=0;" if os.environ.get("SHOWCASE_WEB_PROCESS") == "1" else ""),
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.db import OperationalError, connection
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -174,7 +175,10 @@ def enqueue_appended(deliveries: list[Delivery]) -> None:
 
 @shared_task
 def sweep() -> int:
-    """Re-enqueue deliveries still queued well after their due time (lost task, dead worker)."""
+    """Re-enqueue deliveries still queued well after their due time (lost task, dead worker);
+    and on SQLite, move what the WAL holds into the database, which the web processes leave to
+    the worker (showcase/settings.py)."""
+    checkpoint()
     if LagSettings.load().paused:
         return 0
     cutoff = timezone.now() - timedelta(milliseconds=settings.SWEEP_GRACE_MS)
@@ -187,6 +191,16 @@ def sweep() -> int:
     # send one per replica, past any claim.
     enqueue(stale, force=True)
     return len(stale)
+
+
+def checkpoint() -> None:
+    """A passive checkpoint of SQLite's WAL: it waits for no reader or writer, and copies what it can."""
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except OperationalError:  # a busy moment: the next sweep copies it, the WAL keeps it till then
+            logger.warning("the WAL was not checkpointed", exc_info=True)
 
 
 def heal() -> int:

@@ -3,6 +3,8 @@ back only a connection in a clean state, opened by the process that asks."""
 
 import functools
 import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -156,3 +158,43 @@ def test_a_transaction_polls_for_another_writers_lock_and_keeps_its_timeout(db_p
     assert not hurried.connection.in_transaction
     assert busy_timeout(hurried) == 50
     holder.connection.execute("COMMIT")
+
+
+AUTOCHECKPOINT = """
+import django
+django.setup()
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("PRAGMA wal_autocheckpoint")
+    print(cursor.fetchone()[0])
+"""
+
+
+@pytest.mark.parametrize(("web", "pages"), [("1", 0), ("", 1000)])
+def test_a_web_process_leaves_the_checkpoints_to_the_worker(tmp_path, web, pages):
+    """A commit that finds the WAL past its limit checkpoints it, 10-60 ms of copying and fsync:
+    in a web process that was sometimes the presenter's write. Its connections checkpoint nothing
+    (showcase/serve.py says it is one); the worker's do, and its sweep (store/tasks.py)."""
+    env = {**os.environ, "SHOWCASE_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "showcase.settings"}
+    env.pop("DATABASE_URL", None)
+    env["SHOWCASE_WEB_PROCESS"] = web
+    shown = subprocess.run([sys.executable, "-c", AUTOCHECKPOINT], env=env, capture_output=True, text=True, check=True)
+    assert int(shown.stdout.strip()) == pages
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_checkpoints_the_wal():
+    from django.db import connection
+
+    from store import tasks
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's WAL only")
+    ran = []
+    connection.ensure_connection()
+    connection.connection.set_trace_callback(ran.append)
+    try:
+        tasks.sweep()
+    finally:
+        connection.connection.set_trace_callback(None)
+    assert "PRAGMA wal_checkpoint(PASSIVE)" in ran
