@@ -21,13 +21,11 @@ def patience(ms: int):
     if connection.vendor != "sqlite":
         yield
         return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA busy_timeout")
-        (before,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA busy_timeout = {int(ms)}")
+    connection.ensure_connection()
+    before = connection.busy_timeout_ms  # showcase/sqlite keeps it: no statement to read it
+    connection.set_busy_timeout(ms)
     try:
         yield
     finally:
         if connection.connection is not None:
-            with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA busy_timeout = {int(before)}")
+            connection.set_busy_timeout(before)

@@ -39,12 +39,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
     _idle: dict[tuple[int, str], list] = {}
     _lock = threading.Lock()
     _opened_by: int | None = None
+    busy_timeout_ms = 0  # the PRAGMA's value, kept as it is set (get_new_connection, set_busy_timeout)
 
     def _idle_here(self) -> list:
         return self._idle.setdefault((os.getpid(), str(self.settings_dict["NAME"])), [])
 
     def get_new_connection(self, conn_params):
         self._opened_by = os.getpid()
+        self.busy_timeout_ms = self._configured_timeout_ms()  # as a kept connection is reset to
         with self._lock:
             idle = self._idle_here()
             if idle:
@@ -55,7 +57,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         """BEGIN (IMMEDIATE), polling for another writer's lock every few hundred microseconds
         at first rather than in SQLite's coarse sleeps; the connection's timeout is kept whole."""
         conn = self.connection
-        (timeout_ms,) = conn.execute("PRAGMA busy_timeout").fetchone()
+        timeout_ms = self.busy_timeout_ms
         begin = "BEGIN" if self.transaction_mode is None else f"BEGIN {self.transaction_mode}"
         started = time.monotonic()
         pause = FIRST_PAUSE_S
@@ -77,13 +79,22 @@ class DatabaseWrapper(base.DatabaseWrapper):
         finally:
             conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
 
+    def _configured_timeout_ms(self) -> int:
+        return int(self.settings_dict["OPTIONS"].get("timeout", 5) * 1000)
+
+    def set_busy_timeout(self, ms: int) -> None:
+        """How long this connection waits for another writer's lock (store/busy.py), kept here
+        too: a transaction's BEGIN reads it without a statement."""
+        self.ensure_connection()
+        self.connection.execute(f"PRAGMA busy_timeout = {int(ms)}")
+        self.busy_timeout_ms = int(ms)
+
     def _close(self):
         if self._reusable():
             with self._lock:
                 idle = self._idle_here()
                 if len(idle) < KEEP:  # reset only a connection that will wait; the rest just close
-                    timeout_ms = int(self.settings_dict["OPTIONS"].get("timeout", 5) * 1000)
-                    self.connection.execute(f"PRAGMA busy_timeout = {timeout_ms}")
+                    self.connection.execute(f"PRAGMA busy_timeout = {self._configured_timeout_ms()}")
                     idle.append(self.connection)
                     return
         super()._close()
