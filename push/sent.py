@@ -13,10 +13,8 @@ The counters carry Redis's epoch (showcase/redis_client.py `numbered`): after a 
 Redis they count from 0 again, in another epoch, so an old page never matches a new count.
 """
 
-import time
-
 from demos.groups import session_ref_group
-from showcase.redis_client import EPOCH_KEY, numbered, redis_client
+from showcase.redis_client import EPOCH_KEY, numbered, redis_client, with_epoch
 
 PREFIX = "push:sent:"
 OWN = session_ref_group("")  # a session's own group: no snapshot, nothing counted
@@ -27,10 +25,9 @@ def counted(group: str) -> bool:
 
 
 def advance(*groups: str) -> None:
-    """Before a send to these groups (push/channel.py): one round trip."""
-    if groups := [g for g in groups if counted(g)]:
-        with redis_client().pipeline(transaction=True) as pipe:
-            advancing(groups)(pipe)
+    """Before a send to these groups (push/channel.py): one round trip, if any is counted."""
+    with redis_client().pipeline(transaction=True) as pipe:
+        if len(advancing(groups)(pipe)):
             pipe.execute()
 
 
@@ -41,7 +38,7 @@ def advancing(groups):
 
     def add(pipe):
         if counted_groups := [g for g in groups if counted(g)]:
-            pipe.set(EPOCH_KEY, time.time_ns() // 1000, nx=True)
+            with_epoch(pipe)
             for group in counted_groups:
                 pipe.incr(PREFIX + group)
         return pipe
@@ -59,7 +56,7 @@ def now(groups) -> dict[str, str]:
     """The counts of `groups` now, in one round trip."""
     groups = [g for g in groups if counted(g)]
     with redis_client().pipeline(transaction=True) as pipe:
-        pipe.set(EPOCH_KEY, time.time_ns() // 1000, nx=True)
+        with_epoch(pipe)
         pipe.get(EPOCH_KEY)
         pipe.mget([PREFIX + g for g in groups])
         _, epoch, numbers = pipe.execute()

@@ -56,6 +56,11 @@ class Numbered(NamedTuple):
     number: int
 
 
+def with_epoch(pipe):
+    """Queue on `pipe` what sets Redis's epoch if it is missing (see `numbered`)."""
+    return pipe.set(EPOCH_KEY, time.time_ns() // 1000, nx=True)
+
+
 def numbered(key: str, *, advance: bool = True) -> Numbered:
     """The counter `key` advanced by one (or as it is), with Redis's epoch.
 
@@ -65,7 +70,7 @@ def numbered(key: str, *, advance: bool = True) -> Numbered:
     that sees another epoch knows its numbers mean nothing now and fetches what it shows again.
     """
     with redis_client().pipeline(transaction=True) as pipe:
-        pipe.set(EPOCH_KEY, time.time_ns() // 1000, nx=True)
+        with_epoch(pipe)
         pipe.get(EPOCH_KEY)
         if advance:
             pipe.incr(key)
